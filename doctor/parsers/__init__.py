@@ -1,0 +1,1 @@
+"""Pure text -> typed records. Parsers never run commands and never read files."""
