@@ -1,0 +1,1 @@
+"""The check catalog: small checks with stable codes."""

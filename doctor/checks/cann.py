@@ -1,0 +1,77 @@
+"""CANN: the toolkit is installed, its environment is sourced, and it fits the driver."""
+
+from __future__ import annotations
+
+import os
+
+from doctor import compat
+from doctor.cann import cann_version, installs
+from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.facts import Facts
+from doctor.stack import driver_version
+
+
+def check_toolkit(facts: Facts, intent: Intent):
+    found = installs(facts)
+    if not found:
+        if intent.image:
+            return skipped("no CANN on this host; it comes inside the image " + intent.image)
+        return failed("no CANN toolkit found (ascend-toolkit/latest, cann-<version> or nnae)",
+                      "looked for */ascend_toolkit_install.info and version.cfg under /usr/local/Ascend",
+                      "Install the CANN toolkit and kernels packages, or run vLLM in the vllm-ascend image "
+                      "(it carries CANN).")
+    listing = "\n".join(f"{i.home}: {i.version or 'version unreadable'} ({i.source})" for i in found)
+    unreadable = [i for i in found if not i.version]
+    if len(unreadable) == len(found):
+        return failed("CANN is installed but no version file could be read", listing,
+                      "Reinstall the toolkit; its install info is damaged.")
+    version, _ = cann_version(facts)
+    return passed(f"CANN {version}", listing)
+
+
+def check_set_env(facts: Facts, intent: Intent):
+    found = installs(facts)
+    if not found:
+        return skipped("no CANN toolkit on this host (see CANN001)")
+    paths = facts.paths()
+    scripts = [p for p, d in paths.items() if p.endswith("/set_env.sh") and d.get("exists")]
+    env = facts.env()
+    home = env.get("ASCEND_TOOLKIT_HOME") or env.get("ASCEND_HOME_PATH")
+    evidence = f"set_env.sh: {', '.join(scripts) or 'none'}; ASCEND_TOOLKIT_HOME={home or '(unset)'}"
+    if not scripts:
+        return failed("CANN has no set_env.sh", evidence, "Reinstall the CANN toolkit.")
+    if not home:
+        return warned("CANN's environment is not loaded in this shell", evidence,
+                      f"`source {scripts[0]}` (the vllm-ascend images do this in ~/.bashrc only, so a "
+                      "non-interactive command misses it)")
+    if not os.path.isabs(home):
+        return warned(f"ASCEND_TOOLKIT_HOME is not an absolute path: {home}", evidence)
+    return passed(f"CANN environment loaded from {home}", evidence)
+
+
+def check_cann_driver(facts: Facts, intent: Intent):
+    cann, source = cann_version(facts)
+    if not cann:
+        return skipped("no CANN version on this host (see CANN001)")
+    driver = driver_version(facts)
+    if not driver:
+        return skipped("driver version unknown (see DRV001)")
+    minimum = compat.min_driver_for_cann(cann)
+    evidence = f"CANN {cann} ({source}); driver {driver}"
+    if not minimum:
+        return skipped(f"no recorded minimum driver for CANN {cann}", evidence)
+    if compat.compare_ascend_versions(driver, minimum) < 0:
+        return failed(f"driver {driver} is older than CANN {cann} needs ({minimum} or newer)", evidence,
+                      f"Upgrade the driver and firmware to {minimum} or newer (Ascend HDK), or use a CANN "
+                      "release that supports this driver.")
+    return passed(f"driver {driver} meets CANN {cann}'s minimum {minimum}", evidence)
+
+
+CHECKS = [
+    Check("CANN001", "toolkit-missing", "a CANN toolkit is installed and its version readable", check_toolkit,
+          evidence=("file:/usr/local/Ascend/*",)),
+    Check("CANN002", "set-env-not-loaded", "CANN's set_env.sh exists and its environment is loaded",
+          check_set_env, evidence=("paths", "env")),
+    Check("CANN003", "driver-too-old-for-cann", "the driver is new enough for the installed CANN",
+          check_cann_driver, evidence=("file:/usr/local/Ascend/driver/version.info",)),
+]

@@ -1,0 +1,213 @@
+"""DEV: device nodes, npu-smi, chip health, chip count, chips already in use."""
+
+from __future__ import annotations
+
+import re
+
+from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT
+from doctor.facts import Facts, Undecided
+from doctor.parsers import npu_smi_fields
+from doctor.parsers.errors import ParseError
+
+CONTROL_NODES = ("davinci_manager", "devmm_svm", "hisi_hdc")
+NPU_SMI_MOUNT = "-v /usr/local/bin/npu-smi:/usr/local/bin/npu-smi"
+# dcmi return codes seen when npu-smi cannot open the chips.
+DCMI_ERRORS = {
+    -8005: "the device is held by another process or container (only one container may open a chip), "
+           "or the container was not given the chip's /dev/davinciN node",
+    -8020: "the device is busy or not present: another container holds it, or the driver is not loaded",
+}
+BUSY_FAIL_FRACTION = 0.5
+BUSY_WARN_FRACTION = 0.2
+
+
+def wanted_indexes(facts: Facts, intent: Intent) -> list[int]:
+    if intent.devices is not None:
+        return list(intent.devices)
+    return sorted(int(m.group(1)) for name in facts.dev_entries() if (m := re.fullmatch(r"davinci(\d+)", name)))
+
+
+def check_device_nodes(facts: Facts, intent: Intent):
+    entries = facts.dev_entries()
+    wanted = wanted_indexes(facts, intent)
+    if not wanted:
+        return failed("no /dev/davinciN node at all: this host or container sees no NPU",
+                      "ls /dev: " + (", ".join(sorted(entries)) or "no davinci* entries"),
+                      "On the host: check the driver is installed (`npu-smi info`). In a container: "
+                      "add `--device /dev/davinci0` (one per NPU) to `docker run`.")
+    bad = {f"davinci{i}": _node_problem(entries.get(f"davinci{i}")) for i in wanted}
+    bad = {name: why for name, why in bad.items() if why}
+    seen = "; ".join(f"/dev/{n}: {_node_text(entries.get(n))}" for n in (f"davinci{i}" for i in wanted))
+    if bad:
+        flags = " ".join(f"--device /dev/{name}" for name in bad)
+        return failed(f"{', '.join('/dev/' + n for n in bad)} {'is' if len(bad) == 1 else 'are'} not usable "
+                      f"({'; '.join(bad.values())})", seen,
+                      f"Map the chips into the container: `docker run {flags} ...`; on the host, reload the "
+                      "driver or reboot if the node vanished.")
+    return passed(f"{len(wanted)} NPU device node(s) present as character devices", seen)
+
+
+def _node_problem(entry: dict | None) -> str:
+    if not entry or not entry.get("exists"):
+        return "missing"
+    if entry.get("type") != "char":
+        return f"a {entry.get('type')}, not a character device"
+    return ""
+
+
+def _node_text(entry: dict | None) -> str:
+    if not entry or not entry.get("exists"):
+        return "missing"
+    numbers = f" {entry['major']},{entry['minor']}" if "major" in entry else ""
+    return f"{entry.get('type')}{numbers}"
+
+
+def check_control_nodes(facts: Facts, intent: Intent):
+    entries = facts.dev_entries()
+    bad = [name for name in CONTROL_NODES if _node_problem(entries.get(name))]
+    seen = "; ".join(f"/dev/{n}: {_node_text(entries.get(n))}" for n in CONTROL_NODES)
+    if bad:
+        return failed(f"control node(s) {', '.join('/dev/' + n for n in bad)} not usable", seen,
+                      "Add " + " ".join(f"--device /dev/{n}" for n in bad) + " to `docker run`.")
+    return passed("davinci_manager, devmm_svm and hisi_hdc present as character devices", seen)
+
+
+def check_npu_smi(facts: Facts, intent: Intent):
+    obs = facts.observation("npu-smi info")
+    if obs.status == MISSING:
+        return failed("npu-smi is not installed or not on PATH", obs.detail,
+                      f"On the host install the Ascend driver; in a container add `{NPU_SMI_MOUNT}` "
+                      "and `-v /usr/local/dcmi:/usr/local/dcmi`.")
+    if obs.status == NOT_A_FILE:
+        return failed("npu-smi is a directory: docker created it because the host path given to -v did not exist",
+                      obs.detail,
+                      "Find npu-smi on the host (`which npu-smi`; often /usr/local/sbin/npu-smi) and mount that "
+                      "path: `-v $(which npu-smi):/usr/local/bin/npu-smi`.")
+    if obs.status == PERMISSION:
+        return failed("npu-smi cannot be run by this user", obs.detail,
+                      "Run as root or add the user to the HwHiAiUser group.")
+    if obs.status == TIMEOUT:
+        raise Undecided("ERROR", f"npu-smi info {obs.detail}: a chip or the driver may be wedged",
+                        obs.output[-400:])
+    info = facts.npu_info_or_error()
+    if info.error is not None:
+        why = DCMI_ERRORS.get(info.error.code, "npu-smi could not talk to the driver")
+        return failed(f"npu-smi failed: {info.error.text} - {why}", info.error.text,
+                      "See which process holds the chips on the host: `npu-smi info` (process table) and "
+                      "`docker ps`; stop the other container or map a free chip. If none holds it, check "
+                      "the container got every --device node and the driver mounts of the recipe.")
+    return passed(f"npu-smi {info.npu_smi_version or '?'} lists {len(info.chips)} chip(s)",
+                  f"npu-smi {info.npu_smi_version} Version: {info.driver_version}")
+
+
+def chips_in_scope(facts: Facts, intent: Intent):
+    info = facts.npu_info()
+    if intent.devices is None:
+        return info, list(info.chips)
+    return info, [c for c in info.chips if c.device_index in intent.devices]
+
+
+def check_chip_health(facts: Facts, intent: Intent):
+    info, chips = chips_in_scope(facts, intent)
+    if not chips:
+        return skipped("no chip of the intended devices is listed by npu-smi (see DEV005)")
+    sick = [c for c in chips if c.health.upper() != "OK"]
+    rows = "; ".join(f"NPU {c.npu_id} chip {c.chip_id} (device {c.device_index}): {c.health}" for c in sick)
+    if not sick:
+        return passed(f"{len(chips)} chip(s) report Health OK")
+    detail = _health_details(facts, sick)
+    fix = ("Read the error codes: `npu-smi info -t health -i NPU -c CHIP`; collect logs with `msnpureport`; "
+           "reset the chip (`npu-smi set -t reset -i NPU -c CHIP`) or move the service to healthy chips "
+           "with --devices.")
+    evidence = rows + (("\n" + detail) if detail else "")
+    if any(c.health.upper() != "WARNING" for c in sick):
+        return failed(f"{len(sick)} chip(s) unhealthy", evidence, fix)
+    return warned(f"{len(sick)} chip(s) report Warning", evidence, fix)
+
+
+def _health_details(facts: Facts, chips) -> str:
+    lines = []
+    for chip in chips:
+        key = f"npu-smi info -t health -i {chip.npu_id} -c {chip.chip_id}"
+        obs = facts.evidence.get(key)
+        if obs is None or not obs.ok:
+            continue
+        try:
+            health = npu_smi_fields.parse_health(obs.output)
+        except ParseError:
+            lines.append(f"{key}: {obs.output.strip()[:200]}")
+            continue
+        codes = " ".join(health.error_codes)
+        info = (health.error_information or "").splitlines()[0] if health.error_information else ""
+        lines.append(f"NPU {chip.npu_id} chip {chip.chip_id}: {health.status} {codes} {info}".rstrip())
+    return "\n".join(lines)
+
+
+def check_chip_count(facts: Facts, intent: Intent):
+    info = facts.npu_info()
+    present = sorted({c.device_index for c in info.chips})
+    listed = "devices listed by npu-smi: " + (", ".join(map(str, present)) or "none")
+    if intent.devices is not None:
+        absent = [d for d in intent.devices if d not in present]
+        if absent:
+            return failed(f"intended device(s) {', '.join(map(str, absent))} not listed by npu-smi", listed,
+                          f"Choose devices that exist (--devices {','.join(map(str, present[:max(intent.tp, 1)]))}) "
+                          "or map them into the container.")
+    available = len(intent.devices) if intent.devices is not None else len(present)
+    if available < intent.tp:
+        return failed(f"tensor parallel {intent.tp} needs {intent.tp} chips; {available} available", listed,
+                      f"Lower --tensor-parallel-size or give {intent.tp} devices.")
+    if intent.devices is not None and len(intent.devices) % intent.tp:
+        return failed(f"tensor parallel {intent.tp} does not divide the {len(intent.devices)} intended devices",
+                      listed, "Give a device list whose length is a multiple of the TP size.")
+    return passed(f"{available} chip(s) available for tensor parallel {intent.tp}", listed)
+
+
+def check_chips_busy(facts: Facts, intent: Intent):
+    info, chips = chips_in_scope(facts, intent)
+    if not chips:
+        return skipped("no chip of the intended devices is listed by npu-smi (see DEV005)")
+    problems, worst = [], "PASS"
+    for chip in chips:
+        procs = [p for p in info.processes if (p.npu_id, p.chip_id) == (chip.npu_id, chip.chip_id)]
+        used, total = _memory(chip)
+        share = used / total if total else 0.0
+        if procs:
+            pids = ", ".join(f"{p.pid} ({p.name or '?'}, {p.memory_mb} MB)" for p in procs)
+            problems.append(f"device {chip.device_index}: process(es) {pids}")
+            worst = "FAIL"
+        elif share > BUSY_WARN_FRACTION:
+            problems.append(f"device {chip.device_index}: {used} of {total} MB in use with no process listed")
+            if share > BUSY_FAIL_FRACTION:
+                worst = "FAIL"
+            elif worst == "PASS":
+                worst = "WARN"
+    if not problems:
+        return passed(f"{len(chips)} intended chip(s) idle (no processes, memory mostly free)")
+    fix = ("Stop what holds them (`npu-smi info` shows the PIDs; `docker ps` the containers) or choose idle "
+           "chips with --devices. Memory used with no process listed usually belongs to another container.")
+    result = failed if worst == "FAIL" else warned
+    return result(f"{len(problems)} intended chip(s) already in use", "\n".join(problems), fix)
+
+
+def _memory(chip) -> tuple[int, int]:
+    if chip.hbm_total_mb:
+        return chip.hbm_used_mb or 0, chip.hbm_total_mb
+    return chip.memory_used_mb or 0, chip.memory_total_mb or 0
+
+
+CHECKS = [
+    Check("DEV001", "device-nodes-missing", "the intended /dev/davinciN nodes exist as character devices",
+          check_device_nodes, evidence=("dev",)),
+    Check("DEV002", "control-nodes-missing", "/dev/davinci_manager, /dev/devmm_svm, /dev/hisi_hdc exist",
+          check_control_nodes, evidence=("dev",)),
+    Check("DEV003", "npu-smi-unusable", "npu-smi is a file, runs, and can read the chips",
+          check_npu_smi, evidence=("npu-smi info",)),
+    Check("DEV004", "chip-unhealthy", "the intended chips report Health OK",
+          check_chip_health, evidence=("npu-smi info", "npu-smi info -t health")),
+    Check("DEV005", "not-enough-chips", "the intended devices exist and fit the tensor-parallel size",
+          check_chip_count, evidence=("npu-smi info",)),
+    Check("DEV006", "chips-busy", "no process holds the intended chips and their memory is free",
+          check_chips_busy, evidence=("npu-smi info",)),
+]

@@ -1,0 +1,136 @@
+"""NET: HCCL settings and the chips' RoCE links, for tensor parallel."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from doctor.checks.base import Check, Intent, failed, needs_tp, passed, skipped, warned
+from doctor.evidence import MISSING
+from doctor.facts import Facts, Undecided
+from doctor.parsers import hccn
+from doctor.parsers.errors import ParseError
+from doctor.probes.plan import hccn_key
+
+EXPANSION_MODES = ("AIV", "AI_CPU", "HOST")
+IFNAME_VARS = ("HCCL_SOCKET_IFNAME", "GLOO_SOCKET_IFNAME", "TP_SOCKET_IFNAME")
+
+
+def check_expansion_mode(facts: Facts, intent: Intent):
+    value = facts.env().get("HCCL_OP_EXPANSION_MODE")
+    if value is None:
+        return warned("HCCL_OP_EXPANSION_MODE is not set; the vllm-ascend tensor-parallel guides set AIV",
+                      "HCCL_OP_EXPANSION_MODE unset", 'export HCCL_OP_EXPANSION_MODE="AIV"')
+    if value not in EXPANSION_MODES:
+        return failed(f"HCCL_OP_EXPANSION_MODE={value} is not one of {', '.join(EXPANSION_MODES)}",
+                      f"HCCL_OP_EXPANSION_MODE={value}", 'export HCCL_OP_EXPANSION_MODE="AIV"')
+    return passed(f"HCCL_OP_EXPANSION_MODE={value}", f"HCCL_OP_EXPANSION_MODE={value}")
+
+
+def check_interfaces(facts: Facts, intent: Intent):
+    env = facts.env()
+    interfaces = facts.json("interfaces")
+    if not isinstance(interfaces, dict):
+        raise Undecided("ERROR", "the interfaces evidence is not a table")
+    problems, seen = [], []
+    if "HCCL_IF_IP" in env:
+        seen.append(f"HCCL_IF_IP={env['HCCL_IF_IP']}")
+        problems += _if_ip_problems(env["HCCL_IF_IP"], interfaces)
+    for var in IFNAME_VARS:
+        if var in env:
+            seen.append(f"{var}={env[var]}")
+            problems += [f"{var}: {p}" for p in _ifname_problems(env[var], interfaces)]
+    if not seen:
+        return skipped("no HCCL_IF_IP / *_SOCKET_IFNAME set; HCCL and gloo pick an interface themselves")
+    names = ", ".join(f"{n} ({'up' if d.get('up') else 'down'}: {' '.join(d.get('ipv4') or []) or 'no IPv4'})"
+                      for n, d in sorted(interfaces.items()))
+    evidence = "; ".join(seen) + "\ninterfaces: " + names
+    if problems:
+        return failed("; ".join(problems), evidence,
+                      "Name an interface that exists and is up (`ip -br addr`), e.g. "
+                      "export HCCL_SOCKET_IFNAME=eth0 GLOO_SOCKET_IFNAME=eth0, and an HCCL_IF_IP it owns.")
+    return passed("HCCL/gloo interface settings name interfaces and addresses of this host", evidence)
+
+
+def _if_ip_problems(value: str, interfaces: dict) -> list[str]:
+    try:
+        address = str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return [f"HCCL_IF_IP={value} is not an IP address"]
+    owners = [n for n, d in interfaces.items() if address in (d.get("ipv4") or []) + (d.get("ipv6") or [])]
+    return [] if owners else [f"HCCL_IF_IP={address} is not an address of any interface here"]
+
+
+def _ifname_problems(value: str, interfaces: dict) -> list[str]:
+    """NCCL-style list: `eth` matches by prefix, `=eth0` exactly, `^docker` excludes."""
+    specs = [s.strip() for s in value.split(",") if s.strip()]
+    if not specs:
+        return ["empty"]
+    if all(s.startswith("^") for s in specs):
+        return []
+    matched = [n for n in interfaces if any(_matches(s, n) for s in specs if not s.startswith("^"))]
+    if not matched:
+        return [f"'{value}' matches no interface"]
+    down = [n for n in matched if interfaces[n].get("up") is False]
+    return [f"{', '.join(down)} is down"] if len(down) == len(matched) else []
+
+
+def _matches(spec: str, name: str) -> bool:
+    return name == spec[1:] if spec.startswith("=") else name.startswith(spec)
+
+
+def _tp_devices(facts: Facts, intent: Intent) -> list[int]:
+    if intent.devices is not None:
+        return list(intent.devices)
+    prefix = "hccn_tool -i "
+    return sorted({int(k[len(prefix):].split()[0]) for k in facts.evidence.keys_with_prefix(prefix)})
+
+
+def _hccn_states(facts: Facts, intent: Intent, query: str, parser) -> dict[int, str]:
+    devices = _tp_devices(facts, intent)
+    if not devices:
+        raise Undecided("SKIP", "no hccn_tool evidence for any device; run `ascend-doctor collect` on the host")
+    states = {}
+    for device in devices:
+        obs = facts.observation(hccn_key(device, query))
+        if obs.status == MISSING:
+            raise Undecided("SKIP", "hccn_tool not found (it lives on the host under "
+                            "/usr/local/Ascend/driver/tools; run the doctor on the host)")
+        try:
+            states[device] = parser(facts.output(hccn_key(device, query)))
+        except ParseError as exc:
+            raise Undecided("ERROR", f"could not read `{hccn_key(device, query)}`: {exc.reason}", exc.excerpt) from exc
+    return states
+
+
+def check_links(facts: Facts, intent: Intent):
+    states = _hccn_states(facts, intent, "-link", hccn.parse_link_status)
+    evidence = "; ".join(f"device {d}: link {s}" for d, s in states.items())
+    down = [d for d, s in states.items() if s.upper() != "UP"]
+    if down:
+        return failed(f"link down on device(s) {', '.join(map(str, down))}", evidence,
+                      "Check cables/optics (`hccn_tool -i N -optical -g`), the link history "
+                      "(`hccn_tool -i N -link_stat -g`), and the switch port; pick chips with links up.")
+    return passed(f"links up on {len(states)} device(s)", evidence)
+
+
+def check_net_health(facts: Facts, intent: Intent):
+    states = _hccn_states(facts, intent, "-net_health", hccn.parse_net_health)
+    evidence = "; ".join(f"device {d}: {s}" for d, s in states.items())
+    bad = [d for d, s in states.items() if s != "Success"]
+    if bad:
+        return failed(f"net health not Success on device(s) {', '.join(map(str, bad))}", evidence,
+                      "Check the detection address (`hccn_tool -i N -netdetect -g`), the device IPs "
+                      "(`hccn_tool -i N -ip -g`) and /etc/hccn.conf; the gateway must answer.")
+    return passed(f"net health Success on {len(states)} device(s)", evidence)
+
+
+CHECKS = [
+    Check("NET001", "hccl-expansion-mode", "HCCL_OP_EXPANSION_MODE is set to a known mode for tensor parallel",
+          check_expansion_mode, applies=needs_tp, evidence=("env",)),
+    Check("NET002", "hccl-interface-missing", "HCCL_IF_IP and *_SOCKET_IFNAME name addresses and interfaces here",
+          check_interfaces, evidence=("env", "interfaces")),
+    Check("NET003", "hccn-link-down", "the RoCE link of each chip in use is UP", check_links, applies=needs_tp,
+          evidence=("hccn_tool -i N -link -g",)),
+    Check("NET004", "hccn-net-unhealthy", "net_health of each chip in use is Success", check_net_health,
+          applies=needs_tp, evidence=("hccn_tool -i N -net_health -g",)),
+]

@@ -1,0 +1,40 @@
+"""`ascend-doctor list-checks` and `ascend-doctor explain CODE`."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from doctor.checks.catalog import CATALOG, by_code
+from doctor.errors import UsageError
+from doctor.exit_codes import ExitStatus
+from doctor.runtime import Runtime
+
+
+def list_checks(args, runtime: Runtime) -> int:
+    if args.json:
+        rows = [{"code": c.code, "name": c.name, "phase": c.phase, "title": c.title} for c in CATALOG]
+        print(json.dumps(rows, indent=2), file=runtime.stdout)
+        return ExitStatus.OK
+    for c in CATALOG:
+        print(f"{c.code}  {c.name:<26} {c.phase:<12} {c.title}", file=runtime.stdout)
+    return ExitStatus.OK
+
+
+def runbook(code: str) -> str | None:
+    page = resources.files("doctor").joinpath("runbooks", f"{code}.md")
+    try:
+        return page.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def explain(args, runtime: Runtime) -> int:
+    check = by_code(args.code)
+    if check is None:
+        raise UsageError(f"no check {args.code!r}; see `ascend-doctor list-checks`")
+    page = runbook(check.code)
+    if page is None:
+        raise UsageError(f"the runbook page of {check.code} is not installed")
+    print(page, file=runtime.stdout, end="" if page.endswith("\n") else "\n")
+    return ExitStatus.OK

@@ -1,0 +1,52 @@
+"""`ascend-doctor check`: inspect the host (or a snapshot) and report."""
+
+from __future__ import annotations
+
+from doctor import snapshot
+from doctor.checks.base import Intent
+from doctor.checks.catalog import by_code
+from doctor.checks.runner import run_checks
+from doctor.commands.target import probe_options
+from doctor.errors import UsageError
+from doctor.probes.plan import collect
+from doctor.report import Report
+from doctor.runtime import Runtime
+
+
+def ignored_codes(values: list[str]) -> list[str]:
+    codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
+    unknown = [c for c in codes if by_code(c) is None]
+    if unknown:
+        raise UsageError(f"--ignore names unknown check(s) {', '.join(unknown)}; see `ascend-doctor list-checks`")
+    return [by_code(c).code for c in codes]
+
+
+def intent_of(args) -> Intent:
+    if args.devices is not None and len(args.devices) < args.tp:
+        raise UsageError(f"--tp {args.tp} needs at least {args.tp} devices; --devices gives {len(args.devices)}")
+    if args.devices is not None and len(args.devices) % args.tp:
+        raise UsageError(f"--tp {args.tp} does not divide the {len(args.devices)} devices given")
+    return Intent(devices=args.devices, tp=args.tp, image=args.image)
+
+
+def gather(args, runtime: Runtime):
+    if args.snapshot:
+        try:
+            return snapshot.read(args.snapshot), args.snapshot
+        except snapshot.SnapshotError as exc:
+            raise UsageError(str(exc)) from exc
+    evidence = collect(probe_options(args, runtime))
+    runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
+    return evidence, "live"
+
+
+def run(args, runtime: Runtime) -> int:
+    ignore = ignored_codes(args.ignore)
+    intent = intent_of(args)
+    evidence, source = gather(args, runtime)
+    report = Report(run_checks(evidence, intent, ignore), intent, source)
+    if args.json:
+        print(report.to_json(), file=runtime.stdout)
+    else:
+        report.render(runtime.console(), verbose=args.verbose)
+    return report.exit_status

@@ -1,0 +1,114 @@
+"""Parsed views of the evidence that checks share; each says why it cannot be had.
+
+A check asks for a fact; when the evidence behind it is absent, broken or
+unreadable, an `Undecided` carries the status (SKIP or ERROR) and the reason,
+so every check words it the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from doctor.checks.base import ERROR, SKIP
+from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, Evidence, Observation
+from doctor.parsers import npu_smi_info
+from doctor.parsers.errors import ParseError, excerpt
+from doctor.parsers.text import decode
+
+
+class Undecided(Exception):
+    def __init__(self, status: str, reason: str, evidence: str = "") -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.evidence = evidence
+
+
+def describe_failure(obs: Observation) -> str:
+    if obs.status == TIMEOUT:
+        return f"`{obs.key}` {obs.detail}"
+    if obs.status in (MISSING, NOT_A_FILE, PERMISSION):
+        return obs.detail
+    return f"`{obs.key}` could not run: {obs.detail}"
+
+
+class Facts:
+    def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
+
+    # -- raw access ---------------------------------------------------------------
+
+    def observation(self, key: str) -> Observation:
+        obs = self.evidence.get(key)
+        if obs is None:
+            raise Undecided(SKIP, f"no evidence `{key}` was collected; run `ascend-doctor collect` on the host")
+        return obs
+
+    def output(self, key: str) -> str:
+        """The output of a probe that ran; its failure is undecided, with the reason."""
+        obs = self.observation(key)
+        if obs.status == TIMEOUT:
+            raise Undecided(ERROR, describe_failure(obs), excerpt(obs.output))
+        if not obs.ok:
+            raise Undecided(SKIP, describe_failure(obs))
+        return obs.output
+
+    def json(self, key: str) -> object:
+        try:
+            return json.loads(self.output(key))
+        except ValueError as exc:
+            raise Undecided(ERROR, f"evidence `{key}` is not valid JSON: {exc}") from exc
+
+    def parsed(self, key: str, parser):
+        text = self.output(key)
+        try:
+            return parser(decode(text))
+        except ParseError as exc:
+            raise Undecided(ERROR, f"could not read `{key}`: {exc.reason}", exc.excerpt) from exc
+
+    # -- shared facts -------------------------------------------------------------
+
+    @cached_property
+    def _npu_info(self) -> npu_smi_info.NpuSmiInfo | Undecided:
+        try:
+            return self.parsed("npu-smi info", npu_smi_info.parse)
+        except Undecided as exc:
+            return exc
+
+    def npu_info(self) -> npu_smi_info.NpuSmiInfo:
+        """The chip table; an npu-smi error (ret -8005 ...) is undecided for the chip checks."""
+        info = self._npu_info
+        if isinstance(info, Undecided):
+            raise info
+        if info.error is not None:
+            raise Undecided(SKIP, f"npu-smi could not read the chips ({info.error.text}); see DEV003",
+                            info.error.text)
+        return info
+
+    def npu_info_or_error(self) -> npu_smi_info.NpuSmiInfo:
+        info = self._npu_info
+        if isinstance(info, Undecided):
+            raise info
+        return info
+
+    def env(self) -> dict[str, str]:
+        value = self.json("env")
+        return value if isinstance(value, dict) else {}
+
+    def dev_entries(self) -> dict[str, dict]:
+        value = self.json("dev")
+        return value if isinstance(value, dict) else {}
+
+    def paths(self) -> dict[str, dict]:
+        value = self.json("paths")
+        return value if isinstance(value, dict) else {}
+
+
+def unhealthy_chip_ids(evidence: Evidence) -> list[tuple[int, int]]:
+    """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
+    try:
+        info = Facts(evidence).npu_info()
+    except Undecided:
+        return []
+    return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"]

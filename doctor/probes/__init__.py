@@ -1,0 +1,1 @@
+"""Gather raw evidence: commands, files, environment. Probes never raise and never interpret."""

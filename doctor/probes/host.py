@@ -1,0 +1,83 @@
+"""Probes of the host itself: environment, /dev/shm, memory, interfaces, platform, Python packages."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import time
+from collections.abc import Mapping
+
+from doctor.evidence import FAILED, MISSING, OK, Observation
+from doctor.probes.command import run_command
+from doctor.probes.files import under_root
+from doctor.redact import redact_env
+
+# Variables that decide whether vLLM on Ascend starts and how it behaves.
+ENV_PREFIXES = ("ASCEND_", "HCCL_", "GLOO_", "VLLM_", "PYTORCH_NPU_", "TORCH_", "NPU_", "HCCN_", "OMP_", "TASK_QUEUE")
+ENV_NAMES = ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "PYTHONPATH", "HF_ENDPOINT", "HF_HUB_OFFLINE",
+             "MASTER_ADDR", "MASTER_PORT", "NCCL_SOCKET_IFNAME", "TP_SOCKET_IFNAME")
+
+PACKAGES_SCRIPT = (
+    "import json, sys, importlib.metadata as m\n"
+    "print(json.dumps({'python': sys.version.split()[0],"
+    " 'packages': {d.metadata['Name']: d.version for d in m.distributions() if d.metadata['Name']}}))"
+)
+
+
+def _json_obs(key: str, payload: object, started: float) -> Observation:
+    return Observation(key, "json", OK, output=json.dumps(payload, indent=1, sort_keys=True), started_at=started)
+
+
+def probe_env(env: Mapping[str, str]) -> Observation:
+    started = time.time()
+    picked = {k: v for k, v in env.items() if k.startswith(ENV_PREFIXES) or k in ENV_NAMES}
+    return _json_obs("env", redact_env(picked), started)
+
+
+def probe_shm(root: str) -> Observation:
+    started = time.time()
+    path = under_root(root, "/dev/shm")
+    try:
+        vfs = os.statvfs(path)
+    except FileNotFoundError:
+        return Observation("shm", "json", MISSING, detail="/dev/shm does not exist", started_at=started)
+    except OSError as exc:
+        return Observation("shm", "json", FAILED, detail=str(exc), started_at=started)
+    return _json_obs("shm", {"path": "/dev/shm", "total_bytes": vfs.f_blocks * vfs.f_frsize,
+                             "free_bytes": vfs.f_bavail * vfs.f_frsize}, started)
+
+
+def probe_memory() -> Observation:
+    import psutil
+
+    started = time.time()
+    mem = psutil.virtual_memory()
+    return _json_obs("memory", {"total_bytes": mem.total, "available_bytes": mem.available}, started)
+
+
+def probe_interfaces() -> Observation:
+    import psutil
+
+    started = time.time()
+    table = {}
+    stats = psutil.net_if_stats()
+    for name, addrs in psutil.net_if_addrs().items():
+        table[name] = {
+            "up": bool(stats[name].isup) if name in stats else None,
+            "ipv4": [a.address for a in addrs if a.family == socket.AF_INET],
+            "ipv6": [a.address.split("%")[0] for a in addrs if a.family == socket.AF_INET6],
+        }
+    return _json_obs("interfaces", table, started)
+
+
+def probe_platform() -> Observation:
+    started = time.time()
+    return _json_obs("platform", {"machine": platform.machine(), "hostname": socket.gethostname(),
+                                  "kernel": platform.release()}, started)
+
+
+def probe_python(python: str, timeout: float, search_dirs: list[str]) -> Observation:
+    obs = run_command("python-packages", [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)
+    return obs

@@ -1,0 +1,187 @@
+"""What to collect from a host, and collecting it concurrently."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from doctor import __version__
+from doctor.evidence import Evidence, Observation
+from doctor.probes import host
+from doctor.probes.command import run_command
+from doctor.probes.files import describe_paths, list_dir, read_file, under_root
+
+DEVICE_DIR_PREFIXES = ("davinci", "devmm_svm", "hisi_hdc")
+TOOL_DIRS = ("/usr/local/bin", "/usr/local/sbin", "/usr/local/Ascend/driver/tools", "/usr/bin", "/usr/sbin")
+VERSION_FILES = (
+    "/usr/local/Ascend/driver/version.info",
+    "/usr/local/Ascend/firmware/version.info",
+    "/etc/ascend_install.info",
+    "/etc/os-release",
+    "/etc/hccn.conf",
+)
+# Where CANN lives: the classic toolkit layout, CANN >= 8.5's cann-<version>, and nnae.
+CANN_HOME_GLOBS = (
+    "/usr/local/Ascend/ascend-toolkit/latest",
+    "/usr/local/Ascend/cann-*",
+    "/usr/local/Ascend/nnae/latest",
+)
+CANN_FILE_GLOBS = ("*-linux/ascend_toolkit_install.info", "ascend_toolkit_install.info",
+                   "*-linux/ascend_nnae_install.info", "version.cfg")
+JEMALLOC_CANDIDATES = (
+    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib64/libjemalloc.so.2",
+    "/usr/local/lib/libjemalloc.so.2",
+)
+HCCN_QUERIES = ("-link", "-net_health", "-ip")
+MAX_WORKERS = 24
+
+Probe = Callable[[], Observation]
+
+
+@dataclass(frozen=True)
+class Options:
+    root: str = "/"
+    devices: tuple[int, ...] | None = None   # the intended NPUs; None: every /dev/davinciN
+    timeout: float = 10.0
+    python: str | None = None                 # a Python whose packages to list
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def search_dirs(self) -> list[str]:
+        on_path = [d for d in self.env.get("PATH", "").split(os.pathsep) if d]
+        rooted = [under_root(self.root, d) for d in TOOL_DIRS]
+        # On an inspected root (a mounted host), its own tools come first.
+        return rooted + on_path if self.root not in ("", "/") else on_path + rooted
+
+
+def npu_smi_key(*args: str) -> str:
+    return " ".join(("npu-smi", *args))
+
+
+def hccn_key(device: int, query: str) -> str:
+    return f"hccn_tool -i {device} {query} -g"
+
+
+def device_indexes(root: str) -> list[int]:
+    try:
+        names = os.listdir(under_root(root, "/dev"))
+    except OSError:
+        return []
+    return sorted(int(m.group(1)) for n in names if (m := re.fullmatch(r"davinci(\d+)", n)))
+
+
+def cann_files(root: str) -> list[str]:
+    """Paths (as seen on the host) of CANN version files and set_env.sh candidates."""
+    found = []
+    for home_glob in CANN_HOME_GLOBS:
+        for home in sorted(glob.glob(under_root(root, home_glob))):
+            for pattern in CANN_FILE_GLOBS:
+                found += sorted(glob.glob(os.path.join(home, pattern)))
+    return [_host_path(root, p) for p in found]
+
+
+def set_env_candidates(root: str) -> list[str]:
+    homes = ["/usr/local/Ascend/ascend-toolkit/latest", "/usr/local/Ascend/nnae/latest"]
+    homes += [_host_path(root, p) for p in sorted(glob.glob(under_root(root, "/usr/local/Ascend/cann-*")))]
+    return [os.path.join(os.path.dirname(h) if h.endswith("/latest") else h, "set_env.sh") for h in homes]
+
+
+def _host_path(root: str, real: str) -> str:
+    if root in ("", "/"):
+        return real
+    return "/" + os.path.relpath(real, root)
+
+
+def preload_entries(env: Mapping[str, str]) -> list[str]:
+    return [p for p in re.split(r"[:\s]+", env.get("LD_PRELOAD", "")) if p]
+
+
+def plan(options: Options) -> list[Probe]:
+    dirs = options.search_dirs()
+    root, t = options.root, options.timeout
+    devices = options.devices if options.devices is not None else tuple(device_indexes(root))
+
+    def command(key: str, argv: list[str]) -> Probe:
+        return lambda: run_command(key, argv, t, dirs)
+
+    probes: list[Probe] = [
+        command(npu_smi_key("info"), ["npu-smi", "info"]),
+        command(npu_smi_key("info", "-l"), ["npu-smi", "info", "-l"]),
+        command(npu_smi_key("info", "-m"), ["npu-smi", "info", "-m"]),
+        command("docker info", ["docker", "info", "--format", "{{json .}}"]),
+        lambda: list_dir(root, "dev", "/dev", DEVICE_DIR_PREFIXES),
+        lambda: host.probe_env(options.env),
+        lambda: host.probe_shm(root),
+        host.probe_memory,
+        host.probe_interfaces,
+        host.probe_platform,
+    ]
+    for device in devices:
+        for query in HCCN_QUERIES:
+            probes.append(command(hccn_key(device, query), ["hccn_tool", "-i", str(device), query, "-g"]))
+    for path in (*VERSION_FILES, *cann_files(root)):
+        probes.append(lambda path=path: read_file(root, path))
+    watched = [*preload_entries(options.env), *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
+    probes.append(lambda: describe_paths(root, "paths", watched))
+    if options.python:
+        probes.append(lambda: host.probe_python(options.python, t, dirs))
+    return probes
+
+
+def run_all(probes: list[Probe]) -> list[Observation]:
+    if not probes:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(probes))) as pool:
+        return list(pool.map(lambda probe: probe(), probes))
+
+
+def collect(options: Options) -> Evidence:
+    started = time.time()
+    evidence = Evidence(meta=_meta(options, started))
+    for obs in run_all(plan(options)):
+        evidence.add(obs)
+    for obs in run_all(follow_ups(evidence, options)):
+        evidence.add(obs)
+    evidence.meta["duration_s"] = round(time.time() - started, 3)
+    return evidence
+
+
+def follow_ups(evidence: Evidence, options: Options) -> list[Probe]:
+    """Second round, only on a sick host: npu-smi's health detail for chips not OK."""
+    from doctor.facts import unhealthy_chip_ids
+
+    dirs, t = options.search_dirs(), options.timeout
+    probes = []
+    for npu_id, chip_id in unhealthy_chip_ids(evidence):
+        args = ["info", "-t", "health", "-i", str(npu_id), "-c", str(chip_id)]
+        key = npu_smi_key(*args)
+        probes.append(lambda key=key, args=args: run_command(key, ["npu-smi", *args], t, dirs))
+    return probes
+
+
+def _meta(options: Options, started: float) -> dict:
+    return {
+        "doctor_version": __version__,
+        "root": options.root,
+        "devices": list(options.devices) if options.devices is not None else None,
+        "timeout_s": options.timeout,
+        "collected_at": started,
+        "python": options.python,
+    }
+
+
+def evidence_json(evidence: Evidence, key: str) -> object | None:
+    obs = evidence.get(key)
+    if obs is None or not obs.ok:
+        return None
+    try:
+        return json.loads(obs.output)
+    except ValueError:
+        return None

@@ -1,0 +1,82 @@
+"""The verdict: counts, exit status, the summary line, and the table or JSON that show it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from doctor import __version__
+from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SKIP, STATUSES, WARN, Finding, Intent
+from doctor.exit_codes import ExitStatus
+
+SCHEMA = "ascend-doctor-report/1"
+STYLES = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim", ERROR: "magenta"}
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    intent: Intent = field(default_factory=Intent)
+    source: str = "live"          # "live" or the snapshot directory
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(f.status for f in self.findings)
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        # A definite failure outranks an undecided check: the host needs fixing either way.
+        if self.counts[FAIL]:
+            return ExitStatus.FAILED
+        if self.counts[ERROR]:
+            return ExitStatus.UNDECIDED
+        return ExitStatus.OK
+
+    def summary_line(self) -> str:
+        parts = ", ".join(f"{self.counts[s]} {s.lower()}" for s in STATUSES if self.counts[s])
+        verdict = {ExitStatus.OK: "ready", ExitStatus.FAILED: "not ready",
+                   ExitStatus.UNDECIDED: "undecided"}[self.exit_status]
+        return f"{verdict}: {parts or 'no checks ran'} ({len(self.findings)} checks)"
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "schema": SCHEMA,
+            "doctor_version": __version__,
+            "source": self.source,
+            "intent": {"devices": list(self.intent.devices) if self.intent.devices is not None else None,
+                       "tp": self.intent.tp, "image": self.intent.image, "recipe": self.intent.recipe},
+            "summary": {s.lower(): self.counts[s] for s in STATUSES},
+            "exit_code": int(self.exit_status),
+            "findings": [f.to_dict() for f in self.findings],
+        }, indent=2)
+
+    def render(self, console, verbose: bool = False) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        for phase in dict.fromkeys(PHASES.values()):
+            rows = [f for f in self.findings if f.phase == phase]
+            if not rows:
+                continue
+            table = Table(title=phase, title_justify="left", show_lines=True, expand=True)
+            table.add_column("status", no_wrap=True, width=6)
+            table.add_column("check", no_wrap=True)
+            table.add_column("finding", ratio=3)
+            table.add_column("fix", ratio=2)
+            for f in rows:
+                table.add_row(Text(f.status, style=STYLES[f.status]), f"{f.code}\n{f.name}",
+                              _finding_text(f, verbose), Text(f.fix))
+            console.print(table)
+        style = {ExitStatus.OK: "bold green", ExitStatus.FAILED: "bold red"}.get(self.exit_status, "bold magenta")
+        console.print(Text(self.summary_line(), style=style))
+
+
+def _finding_text(finding: Finding, verbose: bool):
+    from rich.text import Text
+
+    text = Text(finding.summary)
+    shown = finding.evidence if verbose or finding.status in (FAIL, WARN, ERROR) else ""
+    if shown:
+        text.append("\n" + shown, style="dim")
+    return text
