@@ -62,8 +62,8 @@ class Report:
             table = Table(title=phase, title_justify="left", show_lines=True, expand=True)
             table.add_column("status", no_wrap=True, width=6)
             table.add_column("check", no_wrap=True)
-            table.add_column("finding", ratio=3)
-            table.add_column("fix", ratio=2)
+            table.add_column("finding", ratio=3, overflow="fold")
+            table.add_column("fix", ratio=2, overflow="fold")
             for f in rows:
                 table.add_row(Text(f.status, style=STYLES[f.status]), f"{f.code}\n{f.name}",
                               _finding_text(f, verbose), Text(f.fix))

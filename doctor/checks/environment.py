@@ -6,7 +6,7 @@ import re
 
 from doctor import compat
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
-from doctor.facts import Facts, Undecided
+from doctor.facts import Facts
 from doctor.parsers import version_files
 from doctor.probes.plan import JEMALLOC_CANDIDATES, preload_entries
 from doctor.stack import installed_stack
@@ -30,6 +30,7 @@ def check_stack(facts: Facts, intent: Intent):
         return skipped("vllm-ascend version unknown: pass --python PATH (the Python that runs vLLM) "
                        "or --image TAG", "; ".join(sources))
     mismatches, note = compat.check_stack(stack)
+    mismatches = [m for m in mismatches if m.component != "driver"]   # CANN003 owns driver vs CANN
     evidence = "; ".join(sources)
     if note and not mismatches:
         return skipped(note, evidence)
@@ -51,6 +52,11 @@ def check_image_variant(facts: Facts, intent: Intent):
     needed = compat.image_variant_for(info.chips[0].name, two_chips_per_npu=two_chips)
     given = compat.image_tag_variant(intent.image or "")
     evidence = f"chips: {info.chips[0].name}{' x2 per NPU' if two_chips else ''}; image: {intent.image}"
+    if needed == "unsupported":
+        return failed(f"vllm-ascend publishes no image for {info.chips[0].name} chips", evidence,
+                      "Run on Atlas A2 (910B), A3 or 300I Duo/Pro (310P) hardware.")
+    if needed == "unknown":
+        return warned(f"cannot tell which image variant {info.chips[0].name} chips need", evidence)
     if given is None:
         return warned(f"cannot tell the variant of image {intent.image}; this host needs the {needed} variant",
                       evidence)

@@ -135,7 +135,7 @@ def _package(rest: str, tool: str) -> tuple[str, str] | None:
     if not m:
         return None
     name, version = m.group("name"), m.group("version")
-    if tool == "conda" and not version[:1].isdigit():
+    if not version[:1].isdigit():       # "name @ file:///...", conda channel columns, ...
         return None
     try:
         return canonicalize_name(name), version

@@ -16,7 +16,7 @@ from doctor.redact import redact_env
 
 # Variables that decide whether vLLM on Ascend starts and how it behaves.
 ENV_PREFIXES = ("ASCEND_", "HCCL_", "GLOO_", "VLLM_", "PYTORCH_NPU_", "TORCH_", "NPU_", "HCCN_", "OMP_", "TASK_QUEUE")
-ENV_NAMES = ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "PYTHONPATH", "HF_ENDPOINT", "HF_HUB_OFFLINE",
+ENV_NAMES = ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "PYTHONPATH", "PYTORCH_CUDA_ALLOC_CONF", "HF_ENDPOINT", "HF_HUB_OFFLINE",
              "MASTER_ADDR", "MASTER_PORT", "NCCL_SOCKET_IFNAME", "TP_SOCKET_IFNAME")
 
 PACKAGES_SCRIPT = (

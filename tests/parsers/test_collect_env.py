@@ -223,6 +223,7 @@ def test_conda_lines_and_version_cfg_cann():
             "[conda] torch-npu                 2.5.1rc1                 pypi_0    pypi\n"
             "[conda] vllm_ascend               0.7.3                    pypi_0    pypi\n"
             "[conda] numpy                     1.24.0                   pypi_0    pypi\n"
+            "[pip3] vllm @ file:///vllm-workspace/vllm\n"
             "vLLM Version: 0.7.3\n\n"
             "runtime_running_version=[7.7.T20.0.B210:8.1.RC1]\n"
             "toolkit_running_version=[7.7.T20.0.B210:8.1.RC1]\n")

@@ -21,10 +21,10 @@ JEMALLOC = "/usr/lib64/libjemalloc.so.2"
 SET_ENV = "/usr/local/Ascend/ascend-toolkit/set_env.sh"
 
 BASE_FILES = {
-    DRIVER_INFO: "version-files/mindcluster-fd-driver-version.info-23.0.7.txt",
+    DRIVER_INFO: "version-files/mindie-img-driver-version.info-24.1.rc2.2.txt",
     FIRMWARE_INFO: "version-files/mindcluster-fd-firmware-version.info-7.1.0.11.220.txt",
     "/etc/ascend_install.info": "version-files/blog-etc-ascend_install.info-driver-firmware.txt",
-    TOOLKIT_INFO: "version-files/perfdoc-ascend_toolkit_install.info-8.2.RC1.txt",
+    TOOLKIT_INFO: "version-files/vllm-ascend-1401-ascend_toolkit_install.info-8.1.RC1.txt",
 }
 BASE_EXTRA = {"/etc/os-release": OPENEULER, JEMALLOC: "", SET_ENV: "# sourced by users\n"}
 BASE_ENV = {
@@ -51,7 +51,7 @@ def atlas_800i_a2_healthy() -> HostSpec:
         npu_smi={"info": A2_TABLE, "info -l": "npu-smi-t/blog-800IA2-910B4-x8-info-l.txt",
                  "info -m": "npu-smi-t/blog-800IA2-910B4-x8-info-m-with-mcu.txt"},
         hccn=hccn_replies(range(8)),
-        files=dict(BASE_FILES), extra_files=dict(BASE_EXTRA), env=dict(BASE_ENV),
+        files=dict(BASE_FILES), extra_files=dict(BASE_EXTRA), env=dict(BASE_ENV), docker="up",
     )
 
 

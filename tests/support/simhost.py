@@ -22,6 +22,7 @@ USAGE = "Usage: npu-smi info <watch|proc|-h|-m|-l|-t type> [Options...]"
 
 
 def fixture(relative: str) -> Path:
+    """A file under tests/fixtures, or an absolute path a test wrote itself."""
     path = FIXTURES / relative
     if not path.is_file():
         raise FileNotFoundError(f"fixture {relative} is missing from {FIXTURES}")
@@ -40,6 +41,7 @@ class HostSpec:
     files: dict[str, str] = field(default_factory=dict)     # "/usr/local/Ascend/driver/version.info" -> fixture
     extra_files: dict[str, str] = field(default_factory=dict)  # host path -> literal content
     env: dict[str, str] = field(default_factory=dict)
+    docker: str | None = None                        # None: no docker binary; "up" / "down": replay a capture
 
 
 def build(root: Path, spec: HostSpec) -> Path:
@@ -52,8 +54,19 @@ def build(root: Path, spec: HostSpec) -> Path:
         _place(root, host_path, fixture(rel).read_bytes())
     for host_path, content in spec.extra_files.items():
         _place(root, host_path, content.encode())
-    (root / "bin").mkdir(exist_ok=True)      # an empty PATH dir: no docker, no stray tools
+    (root / "bin").mkdir(exist_ok=True)      # the only PATH dir: no stray tools from the machine
+    if spec.docker:
+        _make_docker(root / "bin" / "docker", spec.docker)
     return root
+
+
+def _make_docker(target: Path, state: str) -> None:
+    base = f"docker/docker-info-json-{state}"
+    lines = ["#!/bin/sh", f"cat {shlex.quote(str(fixture(base + '.txt')))}"]
+    if state == "down":
+        lines += [f"cat {shlex.quote(str(fixture(base + '.stderr.txt')))} >&2", "exit 1"]
+    target.write_text("\n".join(lines) + "\n")
+    target.chmod(0o755)
 
 
 def probe_env(root: Path, spec: HostSpec) -> dict[str, str]:

@@ -1,0 +1,117 @@
+"""ENV checks over simulated hosts."""
+
+from dataclasses import replace
+
+from doctor.checks.base import Intent
+from tests.support import hosts
+from tests.support.doctor_run import findings_for
+
+
+def with_env(**changes):
+    spec = hosts.atlas_800i_a2_healthy()
+    spec.env.update({k: v for k, v in changes.items() if v is not None})
+    for k in [k for k, v in changes.items() if v is None]:
+        spec.env.pop(k, None)
+    return spec
+
+
+def test_image_variant_a2_image_on_a3_host_fails(tmp_path):
+    found = findings_for(tmp_path, hosts.atlas_800_a3_busy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))
+    assert found["ENV002"].status == "FAIL"
+    assert "a3" in found["ENV002"].summary and "-a3" in found["ENV002"].fix
+
+
+def test_image_variant_right_suffixes_pass(tmp_path):
+    a3 = findings_for(tmp_path / "a3", hosts.atlas_800_a3_busy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0-a3"))
+    duo = findings_for(tmp_path / "duo", hosts.atlas_300i_duo(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0-310p"))
+    a2 = findings_for(tmp_path / "a2", hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))
+    assert (a3["ENV002"].status, duo["ENV002"].status, a2["ENV002"].status) == ("PASS", "PASS", "PASS")
+
+
+def test_image_variant_needs_an_image(tmp_path):
+    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy())
+    assert found["ENV002"].status == "SKIP" and "--image" in found["ENV002"].summary
+
+
+def test_stack_from_image_tag_fits_its_cann(tmp_path):
+    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.9.0rc2"))
+    assert found["ENV001"].status == "PASS", found["ENV001"]
+
+
+def test_stack_mismatch_between_image_and_host_cann_is_reported(tmp_path):
+    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.13.0"))
+    assert found["ENV001"].status in ("FAIL", "WARN")
+    assert "cann" in found["ENV001"].evidence.lower()
+
+
+def test_stack_unknown_without_packages_or_image(tmp_path):
+    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy())
+    assert found["ENV001"].status == "SKIP" and "--python" in found["ENV001"].summary
+
+
+def test_stack_from_a_python_interpreter(tmp_path):
+    """The live packages probe runs a real interpreter; this one has no vllm-ascend, so it cannot decide."""
+    import sys
+
+    from doctor.checks.runner import run_checks
+    from doctor.probes.plan import Options, collect
+    from tests.support import simhost
+
+    spec = hosts.atlas_800i_a2_healthy()
+    simhost.build(tmp_path, spec)
+    evidence = collect(Options(root=str(tmp_path), python=sys.executable, env=simhost.probe_env(tmp_path, spec)))
+    assert evidence.get("python-packages").ok
+    found = {f.code: f for f in run_checks(evidence, Intent())}
+    assert found["ENV001"].status == "SKIP"
+    assert "python packages:" in found["ENV001"].evidence and "listed" in found["ENV001"].evidence
+
+
+def test_ld_preload_pointing_nowhere_fails(tmp_path):
+    found = findings_for(tmp_path, with_env(LD_PRELOAD="/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"))
+    assert found["ENV004"].status == "FAIL"
+    assert "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2" in found["ENV004"].summary
+
+
+def test_ld_preload_unset_is_skipped(tmp_path):
+    assert findings_for(tmp_path, with_env(LD_PRELOAD=None))["ENV004"].status == "SKIP"
+
+
+def test_jemalloc_absent_warns_with_the_package_for_the_os(tmp_path):
+    spec = hosts.atlas_800i_a2_healthy()
+    del spec.extra_files[hosts.JEMALLOC]
+    found = findings_for(tmp_path, spec)
+    assert found["ENV003"].status == "WARN"
+    assert "jemalloc" in found["ENV003"].fix and "install" in found["ENV003"].fix
+
+
+def test_alloc_conf_conflict_and_syntax(tmp_path):
+    clash = findings_for(tmp_path / "a", with_env(PYTORCH_NPU_ALLOC_CONF="expandable_segments:True,max_split_size_mb:256"))
+    assert clash["ENV005"].status == "FAIL" and "max_split_size_mb" in clash["ENV005"].summary
+    broken = findings_for(tmp_path / "b", with_env(PYTORCH_NPU_ALLOC_CONF="max_split_size_mb=256"))
+    assert broken["ENV005"].status == "FAIL" and "has no ':'" in broken["ENV005"].summary
+    unknown = findings_for(tmp_path / "c", with_env(PYTORCH_NPU_ALLOC_CONF="max_split:256"))
+    assert unknown["ENV005"].status == "FAIL"
+    cuda = findings_for(tmp_path / "d", with_env(PYTORCH_NPU_ALLOC_CONF=None, PYTORCH_CUDA_ALLOC_CONF="x:1"))
+    assert cuda["ENV005"].status == "WARN"
+
+
+def test_small_shm_fails(tmp_path):
+    """/dev/shm is read with statvfs; a 64 MiB tmpfs is docker's default size."""
+    import subprocess
+
+    import pytest
+
+    from tests.support import simhost
+
+    spec = hosts.atlas_800i_a2_healthy()
+    simhost.build(tmp_path, spec)
+    shm = tmp_path / "dev" / "shm"
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(shm)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode()}")
+    try:
+        found = findings_for(tmp_path, spec)
+    finally:
+        subprocess.run(["umount", str(shm)], check=False)
+    assert found["ENV006"].status == "FAIL"
+    assert "64 MiB" in found["ENV006"].evidence and "--shm-size" in found["ENV006"].fix
