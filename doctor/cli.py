@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None, runtime: Runtime | None = None) -> int:
     from doctor import commands
 
     try:
-        return int(commands.DISPATCH[args.command](args, runtime))
+        return int(commands.command(args.command)(args, runtime))
     except UsageError as exc:
         runtime.log(f"error: {exc}")
         return ExitStatus.USAGE

@@ -1,13 +1,22 @@
-"""One module per command; each is a plain function (args, runtime) -> exit status."""
+"""One module per command; each is a plain function (args, runtime) -> exit status.
+
+Modules are imported only when their command runs, so start-up stays fast.
+"""
 
 from __future__ import annotations
 
-from doctor.commands import catalog, check, collect, parse
+import importlib
+from collections.abc import Callable
 
-DISPATCH = {
-    "check": check.run,
-    "collect": collect.run,
-    "parse": parse.run,
-    "list-checks": catalog.list_checks,
-    "explain": catalog.explain,
+COMMANDS = {
+    "check": ("doctor.commands.check", "run"),
+    "collect": ("doctor.commands.collect", "run"),
+    "parse": ("doctor.commands.parse", "run"),
+    "list-checks": ("doctor.commands.catalog", "list_checks"),
+    "explain": ("doctor.commands.catalog", "explain"),
 }
+
+
+def command(name: str) -> Callable:
+    module, function = COMMANDS[name]
+    return getattr(importlib.import_module(module), function)

@@ -21,12 +21,31 @@ def ignored_codes(values: list[str]) -> list[str]:
     return [by_code(c).code for c in codes]
 
 
-def intent_of(args) -> Intent:
-    if args.devices is not None and len(args.devices) < args.tp:
-        raise UsageError(f"--tp {args.tp} needs at least {args.tp} devices; --devices gives {len(args.devices)}")
-    if args.devices is not None and len(args.devices) % args.tp:
-        raise UsageError(f"--tp {args.tp} does not divide the {len(args.devices)} devices given")
-    return Intent(devices=args.devices, tp=args.tp, image=args.image)
+def intent_of(args, devices: tuple[int, ...] | None) -> Intent:
+    if devices is not None and len(devices) < args.tp:
+        raise UsageError(f"--tp {args.tp} needs at least {args.tp} devices; --devices gives {len(devices)}")
+    if devices is not None and len(devices) % args.tp:
+        raise UsageError(f"--tp {args.tp} does not divide the {len(devices)} devices given")
+    return Intent(devices=devices, tp=args.tp, image=args.image)
+
+
+def snapshot_devices(evidence) -> tuple[int, ...] | None:
+    """The --devices a snapshot was collected for, so a replay checks the same chips."""
+    devices = evidence.meta.get("devices")
+    if isinstance(devices, list) and all(isinstance(d, int) for d in devices):
+        return tuple(devices)
+    return None
+
+
+def _warm_rich() -> None:
+    """Import the renderer while the probes wait on the host; it is the slowest import."""
+    import threading
+
+    def load() -> None:
+        import rich.console  # noqa: F401
+        import rich.table  # noqa: F401
+
+    threading.Thread(target=load, daemon=True).start()
 
 
 def gather(args, runtime: Runtime):
@@ -35,6 +54,8 @@ def gather(args, runtime: Runtime):
             return snapshot.read(args.snapshot), args.snapshot
         except snapshot.SnapshotError as exc:
             raise UsageError(str(exc)) from exc
+    if not args.json:
+        _warm_rich()
     evidence = collect(probe_options(args, runtime))
     runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
     return evidence, "live"
@@ -42,8 +63,10 @@ def gather(args, runtime: Runtime):
 
 def run(args, runtime: Runtime) -> int:
     ignore = ignored_codes(args.ignore)
-    intent = intent_of(args)
+    intent_of(args, args.devices)   # refuse bad arguments before probing anything
     evidence, source = gather(args, runtime)
+    devices = args.devices if args.devices is not None or not args.snapshot else snapshot_devices(evidence)
+    intent = intent_of(args, devices)
     report = Report(run_checks(evidence, intent, ignore), intent, source)
     if args.json:
         print(report.to_json(), file=runtime.stdout)

@@ -62,9 +62,9 @@ def build(root: Path, spec: HostSpec) -> Path:
 
 def _make_docker(target: Path, state: str) -> None:
     base = f"docker/docker-info-json-{state}"
-    lines = ["#!/bin/sh", f"cat {shlex.quote(str(fixture(base + '.txt')))}"]
+    lines = ["#!/bin/sh", f"/bin/cat {shlex.quote(str(fixture(base + '.txt')))}"]
     if state == "down":
-        lines += [f"cat {shlex.quote(str(fixture(base + '.stderr.txt')))} >&2", "exit 1"]
+        lines += [f"/bin/cat {shlex.quote(str(fixture(base + '.stderr.txt')))} >&2", "exit 1"]
     target.write_text("\n".join(lines) + "\n")
     target.chmod(0o755)
 
@@ -108,10 +108,10 @@ def _write_replayer(target: Path, outputs: dict[str, str], delay_s: float, fallb
     lines = ["#!/bin/sh"]
     if delay_s:
         # exec keeps one process; the doctor kills the whole group at its timeout anyway
-        lines.append(f"sleep {delay_s}")
+        lines.append(f"/bin/sleep {delay_s}")
     lines.append('case "$*" in')
     for args, rel in outputs.items():
-        lines.append(f"  {shlex.quote(args)}) cat {shlex.quote(str(fixture(rel)))} ;;")
+        lines.append(f"  {shlex.quote(args)}) /bin/cat {shlex.quote(str(fixture(rel)))} ;;")
     lines.append(f"  *) echo {shlex.quote(fallback or 'unsupported arguments')} >&2; exit 1 ;;")
     lines.append("esac")
     target.parent.mkdir(parents=True, exist_ok=True)
