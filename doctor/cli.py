@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("kind", choices=["npu-smi-info"], help="which output it is")
     parse.add_argument("file", nargs="?", default="-", help="a file, or - for standard input (default)")
 
+    smoke = sub.add_parser("smoke", help="prove a vLLM service answers: /health, /v1/models, a chat completion")
+    smoke.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")
+    smoke.add_argument("--model", required=True, help="the served model name")
+    smoke.add_argument("--modality", choices=["text", "vision", "audio"], default="text",
+                       help="send text, an image of a random word, or a short sound (text)")
+    smoke.add_argument("--expect-word", action="store_true",
+                       help="vision: fail unless the answer names the word in the image (a real model)")
+    smoke.add_argument("--wait", type=positive_seconds, default=600.0, help="seconds to wait for /health (600)")
+    smoke.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
+    smoke.add_argument("--json", action="store_true")
+
     listing = sub.add_parser("list-checks", help="list every check code")
     listing.add_argument("--json", action="store_true")
     explain = sub.add_parser("explain", help="print the runbook page of a check")

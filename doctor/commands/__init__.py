@@ -12,6 +12,7 @@ COMMANDS = {
     "check": ("doctor.commands.check", "run"),
     "collect": ("doctor.commands.collect", "run"),
     "parse": ("doctor.commands.parse", "run"),
+    "smoke": ("doctor.commands.smoke", "run"),
     "list-checks": ("doctor.commands.catalog", "list_checks"),
     "explain": ("doctor.commands.catalog", "explain"),
 }

@@ -1,0 +1,123 @@
+"""The smoke test: wait for /health, find the served model, get a real answer."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from doctor.smoke import bodies, media
+from doctor.smoke.http import Reply, request
+
+FIRST_POLL_S = 0.1
+MAX_POLL_S = 1.0      # readiness is noticed within about this long of /health turning 200
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+@dataclass
+class Smoke:
+    url: str
+    model: str
+    modality: str = "text"                 # "text" | "vision" | "audio"
+    api_key: str | None = None
+    wait_s: float = 600.0                  # how long to wait for /health
+    request_timeout_s: float = 120.0
+    expect_word: bool = False              # vision: the answer must contain the word (a real model)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def endpoint(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+@dataclass
+class Result:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+    def add(self, step: Step) -> bool:
+        self.steps.append(step)
+        return step.ok
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "steps": [vars(s) for s in self.steps]}
+
+
+def wait_for_health(smoke: Smoke, sleep=time.sleep, clock=time.monotonic) -> Step:
+    started, delay, last = clock(), FIRST_POLL_S, None
+    while True:
+        last = request(smoke.endpoint("/health"), api_key=smoke.api_key, timeout=5)
+        if last.ok:
+            return Step("health", True, "GET /health answered 200", clock() - started)
+        if clock() - started + delay > smoke.wait_s:
+            why = last.error or f"HTTP {last.status}"
+            return Step("health", False, f"/health did not answer 200 within {smoke.wait_s:g} s ({why})",
+                        clock() - started)
+        sleep(delay)
+        delay = min(delay * 2, MAX_POLL_S)
+
+
+def check_models(smoke: Smoke) -> Step:
+    reply = request(smoke.endpoint("/v1/models"), api_key=smoke.api_key, timeout=smoke.request_timeout_s)
+    names = [m.get("id") for m in (reply.json() or {}).get("data", []) if isinstance(m, dict)] \
+        if isinstance(reply.json(), dict) else []
+    if not reply.ok:
+        return Step("models", False, _failure("GET /v1/models", reply), reply.seconds)
+    if smoke.model not in names:
+        return Step("models", False, f"/v1/models lists {names or 'nothing'}, not {smoke.model!r}", reply.seconds)
+    return Step("models", True, f"/v1/models lists {smoke.model!r}", reply.seconds)
+
+
+def completion_body(smoke: Smoke) -> tuple[dict, str | None]:
+    if smoke.modality == "vision":
+        word = media.random_word(smoke.rng)
+        return bodies.image_chat(smoke.model, media.word_png(word)), word
+    if smoke.modality == "audio":
+        return bodies.audio_chat(smoke.model, media.tone_wav()), None
+    return bodies.text_chat(smoke.model), None
+
+
+def check_completion(smoke: Smoke) -> Step:
+    body, word = completion_body(smoke)
+    reply = request(smoke.endpoint("/v1/chat/completions"), body, smoke.api_key, smoke.request_timeout_s)
+    name = f"chat ({smoke.modality})"
+    if not reply.ok:
+        return Step(name, False, _failure("POST /v1/chat/completions", reply), reply.seconds)
+    answer = _answer(reply)
+    if answer is None:
+        return Step(name, False, f"the reply has no choices[0].message.content: {reply.body[:300]}", reply.seconds)
+    if word and smoke.expect_word and word.lower() not in answer.lower():
+        return Step(name, False, f"the image showed {word!r}; the model answered {answer!r}", reply.seconds)
+    shown = f" (image showed {word!r})" if word else ""
+    return Step(name, True, f"answered {answer!r}{shown} in {reply.seconds:.2f} s", reply.seconds)
+
+
+def _answer(reply: Reply) -> str | None:
+    doc = reply.json()
+    try:
+        content = doc["choices"][0]["message"]["content"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    return content if isinstance(content, str) else None
+
+
+def _failure(what: str, reply: Reply) -> str:
+    if reply.status is None:
+        return f"{what}: no answer ({reply.error})"
+    return f"{what}: HTTP {reply.status}: {reply.body[:300]}"
+
+
+def run(smoke: Smoke) -> Result:
+    result = Result()
+    if result.add(wait_for_health(smoke)) and result.add(check_models(smoke)):
+        result.add(check_completion(smoke))
+    return result

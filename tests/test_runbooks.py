@@ -1,0 +1,40 @@
+"""Every check code has its runbook page, and `explain` prints it."""
+
+from pathlib import Path
+
+import pytest
+
+from doctor.checks.catalog import CATALOG
+
+RUNBOOKS = Path(__file__).resolve().parents[1] / "docs" / "runbooks"
+SECTIONS = ("## What it checks", "## Why it matters", "## How it is detected", "## Fix",
+            "## False positives", "## References")
+
+
+@pytest.mark.parametrize("check", CATALOG, ids=[c.code for c in CATALOG])
+def test_every_code_has_a_complete_page(check):
+    page = RUNBOOKS / f"{check.code}.md"
+    assert page.is_file(), f"{check.code} has no runbook page at docs/runbooks/{check.code}.md"
+    text = page.read_text()
+    assert text.startswith(f"# {check.code} {check.name}\n")
+    positions = [text.find(s) for s in SECTIONS]
+    assert -1 not in positions and positions == sorted(positions), f"{page} lacks a section or has them out of order"
+
+
+def test_no_page_without_a_code():
+    codes = {c.code for c in CATALOG}
+    orphans = {p.stem for p in RUNBOOKS.glob("*.md")} - codes - {"README"}
+    assert not orphans
+
+
+def test_readme_lists_every_code():
+    index = (RUNBOOKS / "README.md").read_text()
+    for check in CATALOG:
+        assert f"{check.code}.md" in index
+
+
+def test_explain_prints_the_page(cli):
+    ran = cli("explain", "dev003")
+    assert ran.code == 0 and ran.out.startswith("# DEV003 npu-smi-unusable")
+    by_name = cli("explain", "shm-too-small")
+    assert by_name.code == 0 and by_name.out.startswith("# ENV006")
