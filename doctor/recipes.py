@@ -208,8 +208,8 @@ def _take(data: object, keys: tuple[str, ...], where: str) -> dict:
 
 def _typed(value: object, kinds: tuple[type, ...], where: str):
     if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-        names_ = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-        raise RecipeError(f"{where}: expected {names_}, got {value!r}")
+        expected = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+        raise RecipeError(f"{where}: expected {expected}, got {value!r}")
     return value
 
 
@@ -424,7 +424,7 @@ def _serve_argv(dep: Deployment) -> list[str]:
         elif "=" in args[at]:
             args[at] = f"{args[at].partition('=')[0]}={value}"
         else:
-            args[at + 1] = value
+            args[at + 1:at + 2] = [value]
     tail = [_TP, str(r.tensor_parallel_size)] if r.tensor_parallel_size > 1 and _flag_at(args, _TP) is None else []
     model = _model_mount(dep) if dep.model_source else r.model
     return ["vllm", "serve", model, *head, *args, *tail]
@@ -457,8 +457,7 @@ def service_env(dep: Deployment) -> dict[str, str]:
 
 def docker_run_argv(dep: Deployment) -> list[str]:
     """The whole `docker run -d ... IMAGE vllm serve ...` argv for one deployment."""
-    _checked(dep)
-    r, spec = dep.recipe, dep.recipe.docker
+    spec = _checked(dep).recipe.docker
     argv = ["docker", "run", "-d", "--name", dep.container_name]
     for chip in dep.devices:
         argv += ["--device", f"/dev/davinci{chip}"]

@@ -11,18 +11,32 @@ from doctor.parsers import hccn
 from doctor.parsers.errors import ParseError
 from doctor.probes.plan import hccn_key
 
-EXPANSION_MODES = ("AIV", "AI_CPU", "HOST")
-IFNAME_VARS = ("HCCL_SOCKET_IFNAME", "GLOO_SOCKET_IFNAME", "TP_SOCKET_IFNAME")
+# CANN's HCCL documentation: HOST_TS exists from CANN 8.2.RC1; 310P (300I Duo) has no AIV.
+EXPANSION_MODES = ("AIV", "AI_CPU", "HOST", "HOST_TS")
+MODES_310P = ("AI_CPU", "HOST")
+PREFIX_LIST_VARS = ("HCCL_SOCKET_IFNAME", "TP_SOCKET_IFNAME")   # NCCL-style: prefixes, ^ and = for the whole list
+EXACT_LIST_VARS = ("GLOO_SOCKET_IFNAME",)                       # gloo: each entry an exact interface name
+
+
+def _is_310p(facts: Facts) -> bool:
+    try:
+        return any(c.name.upper().startswith("310P") for c in facts.npu_info().chips)
+    except Undecided:
+        return False
 
 
 def check_expansion_mode(facts: Facts, intent: Intent):
     value = facts.env().get("HCCL_OP_EXPANSION_MODE")
+    allowed = MODES_310P if _is_310p(facts) else EXPANSION_MODES
+    advice = "AI_CPU" if allowed is MODES_310P else "AIV"
+    fix = f'export HCCL_OP_EXPANSION_MODE="{advice}"'
     if value is None:
-        return warned("HCCL_OP_EXPANSION_MODE is not set; the vllm-ascend tensor-parallel guides set AIV",
-                      "HCCL_OP_EXPANSION_MODE unset", 'export HCCL_OP_EXPANSION_MODE="AIV"')
-    if value not in EXPANSION_MODES:
-        return failed(f"HCCL_OP_EXPANSION_MODE={value} is not one of {', '.join(EXPANSION_MODES)}",
-                      f"HCCL_OP_EXPANSION_MODE={value}", 'export HCCL_OP_EXPANSION_MODE="AIV"')
+        return warned(f"HCCL_OP_EXPANSION_MODE is not set; the vllm-ascend tensor-parallel guides set {advice}",
+                      "HCCL_OP_EXPANSION_MODE unset", fix)
+    if value not in allowed:
+        # HCCL falls back to its default for a mode it does not know, so this runs, slower than intended.
+        return warned(f"HCCL_OP_EXPANSION_MODE={value} is not a mode this chip supports ({', '.join(allowed)}); "
+                      "HCCL ignores it", f"HCCL_OP_EXPANSION_MODE={value}", fix)
     return passed(f"HCCL_OP_EXPANSION_MODE={value}", f"HCCL_OP_EXPANSION_MODE={value}")
 
 
@@ -35,10 +49,10 @@ def check_interfaces(facts: Facts, intent: Intent):
     if "HCCL_IF_IP" in env:
         seen.append(f"HCCL_IF_IP={env['HCCL_IF_IP']}")
         problems += _if_ip_problems(env["HCCL_IF_IP"], interfaces)
-    for var in IFNAME_VARS:
+    for var in (*PREFIX_LIST_VARS, *EXACT_LIST_VARS):
         if var in env:
             seen.append(f"{var}={env[var]}")
-            problems += [f"{var}: {p}" for p in _ifname_problems(env[var], interfaces)]
+            problems += [f"{var}: {p}" for p in _ifname_problems(env[var], interfaces, var in EXACT_LIST_VARS)]
     if not seen:
         return skipped("no HCCL_IF_IP / *_SOCKET_IFNAME set; HCCL and gloo pick an interface themselves")
     names = ", ".join(f"{n} ({'up' if d.get('up') else 'down'}: {' '.join(d.get('ipv4') or []) or 'no IPv4'})"
@@ -60,22 +74,30 @@ def _if_ip_problems(value: str, interfaces: dict) -> list[str]:
     return [] if owners else [f"HCCL_IF_IP={address} is not an address of any interface here"]
 
 
-def _ifname_problems(value: str, interfaces: dict) -> list[str]:
-    """NCCL-style list: `eth` matches by prefix, `=eth0` exactly, `^docker` excludes."""
-    specs = [s.strip() for s in value.split(",") if s.strip()]
-    if not specs:
+def selected_interfaces(value: str, names, exact: bool) -> list[str]:
+    """The interfaces a list selects. A leading `^` (exclude) or `=` (exact names) applies to
+    the whole list, as HCCL and NCCL read it: `eth,ib` prefixes, `=eth0`, `^docker,lo`, `^=eth1`."""
+    text = value.strip()
+    exclude = text.startswith("^")
+    text = text[1:] if exclude else text
+    exact = exact or text.startswith("=")
+    text = text[1:] if text.startswith("=") else text
+    specs = [s.strip() for s in text.split(",") if s.strip()]
+
+    def hit(name: str) -> bool:
+        return any(name == s if exact else name.startswith(s) for s in specs)
+
+    return [n for n in names if hit(n) != exclude]
+
+
+def _ifname_problems(value: str, interfaces: dict, exact: bool) -> list[str]:
+    if not value.strip().lstrip("^="):
         return ["empty"]
-    if all(s.startswith("^") for s in specs):
-        return []
-    matched = [n for n in interfaces if any(_matches(s, n) for s in specs if not s.startswith("^"))]
+    matched = selected_interfaces(value, interfaces, exact)
     if not matched:
         return [f"'{value}' matches no interface"]
     down = [n for n in matched if interfaces[n].get("up") is False]
     return [f"{', '.join(down)} is down"] if len(down) == len(matched) else []
-
-
-def _matches(spec: str, name: str) -> bool:
-    return name == spec[1:] if spec.startswith("=") else name.startswith(spec)
 
 
 def _tp_devices(facts: Facts, intent: Intent) -> list[int]:

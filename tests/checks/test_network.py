@@ -61,12 +61,15 @@ def test_no_hccn_tool_is_skipped_with_the_reason(tmp_path):
     assert found["NET003"].status == "SKIP" and "hccn_tool not found" in found["NET003"].summary
 
 
-def test_expansion_mode_unset_warns_and_unknown_fails(tmp_path):
+def test_expansion_mode_unset_or_unknown_warns(tmp_path):
     spec = hosts.atlas_800i_a2_healthy()
     del spec.env["HCCL_OP_EXPANSION_MODE"]
     assert findings_for(tmp_path / "a", spec, TP2)["NET001"].status == "WARN"
     spec.env["HCCL_OP_EXPANSION_MODE"] = "FAST"
-    assert findings_for(tmp_path / "b", spec, TP2)["NET001"].status == "FAIL"
+    unknown = findings_for(tmp_path / "b", spec, TP2)["NET001"]
+    assert unknown.status == "WARN" and "ignores it" in unknown.summary
+    spec.env["HCCL_OP_EXPANSION_MODE"] = "HOST_TS"
+    assert findings_for(tmp_path / "c", spec, TP2)["NET001"].status == "PASS"
 
 
 def test_interface_names_and_addresses_are_checked_against_this_host(tmp_path):
@@ -79,3 +82,30 @@ def test_interface_names_and_addresses_are_checked_against_this_host(tmp_path):
     assert "GLOO_SOCKET_IFNAME" not in found["NET002"].summary
     spec.env.update(HCCL_SOCKET_IFNAME=real, HCCL_IF_IP="127.0.0.1")
     assert findings_for(tmp_path / "good", spec)["NET002"].status == "PASS"
+
+
+def test_interface_list_syntax():
+    from doctor.checks.network import selected_interfaces
+
+    names = ["eth0", "eth1", "enp3s0", "docker0", "lo"]
+    assert selected_interfaces("eth", names, exact=False) == ["eth0", "eth1"]
+    assert selected_interfaces("=eth0", names, exact=False) == ["eth0"]
+    assert selected_interfaces("^eth,enp", names, exact=False) == ["docker0", "lo"]   # ^ covers the whole list
+    assert selected_interfaces("^=eth1", names, exact=False) == ["eth0", "enp3s0", "docker0", "lo"]
+    assert selected_interfaces("eth", names, exact=True) == []                          # gloo: exact names only
+    assert selected_interfaces("eth0,lo", names, exact=True) == ["eth0", "lo"]
+
+
+def test_gloo_needs_an_exact_name(tmp_path):
+    spec = hosts.atlas_800i_a2_healthy()
+    real = next(iter(psutil.net_if_addrs()))
+    spec.env["GLOO_SOCKET_IFNAME"] = real[:-1] if len(real) > 1 else "x"
+    found = findings_for(tmp_path, spec)
+    assert found["NET002"].status == "FAIL" and "GLOO_SOCKET_IFNAME" in found["NET002"].summary
+
+
+def test_expansion_mode_on_310p_suggests_a_supported_mode(tmp_path):
+    spec = hosts.atlas_300i_duo()
+    spec.env["HCCL_OP_EXPANSION_MODE"] = "AIV"
+    found = findings_for(tmp_path, spec, Intent(devices=(0, 1), tp=2))
+    assert found["NET001"].status == "WARN" and "AI_CPU" in found["NET001"].fix
