@@ -60,6 +60,13 @@ class Facts:
         except ValueError as exc:
             raise Undecided(ERROR, f"evidence `{key}` is not valid JSON: {exc}") from exc
 
+    def table(self, key: str) -> dict:
+        """JSON evidence that must be an object."""
+        value = self.json(key)
+        if not isinstance(value, dict):
+            raise Undecided(ERROR, f"evidence `{key}` is not a JSON object: {str(value)[:80]}")
+        return value
+
     def parsed(self, key: str, parser):
         text = self.output(key)
         try:
@@ -93,16 +100,13 @@ class Facts:
         return info
 
     def env(self) -> dict[str, str]:
-        value = self.json("env")
-        return value if isinstance(value, dict) else {}
+        return {str(k): str(v) for k, v in self.table("env").items()}
 
     def dev_entries(self) -> dict[str, dict]:
-        value = self.json("dev")
-        return value if isinstance(value, dict) else {}
+        return {k: v for k, v in self.table("dev").items() if isinstance(v, dict)}
 
     def paths(self) -> dict[str, dict]:
-        value = self.json("paths")
-        return value if isinstance(value, dict) else {}
+        return {k: v for k, v in self.table("paths").items() if isinstance(v, dict)}
 
 
 def unhealthy_chip_ids(evidence: Evidence) -> list[tuple[int, int]]:

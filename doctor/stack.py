@@ -47,12 +47,18 @@ def installed_stack(facts: Facts, intent: Intent) -> tuple[compat.Stack, list[st
     packages, python = _packages(facts)
     found = {field: _first(packages, names) for field, names in PACKAGE_NAMES.items()}
     sources = [f"python packages: {len(packages)} listed" if packages else "python packages: not collected"]
-    if not found["vllm_ascend"] and intent.image:
+    from_image = not found["vllm_ascend"] and bool(intent.image)
+    if from_image:
         found["vllm_ascend"] = compat.image_tag_version(intent.image)
         if found["vllm_ascend"]:
             sources.append(f"vllm-ascend {found['vllm_ascend']} from image tag {intent.image}")
     cann, cann_source = cann_version(facts)
-    sources.append(f"CANN {cann} ({cann_source})" if cann else "CANN: not found on this host")
+    if from_image:
+        # The image carries its own CANN; the host's is not the one vLLM will load.
+        cann = None
+        sources.append("CANN: the image's own")
+    else:
+        sources.append(f"CANN {cann} ({cann_source})" if cann else "CANN: not found on this host")
     driver = driver_version(facts)
     sources.append(f"driver {driver}" if driver else "driver: unknown")
     stack = compat.Stack(python=python, cann=cann, driver=driver, **found)

@@ -42,8 +42,7 @@ def check_set_env(facts: Facts, intent: Intent):
         return failed("CANN has no set_env.sh", evidence, "Reinstall the CANN toolkit.")
     if not home:
         return warned("CANN's environment is not loaded in this shell", evidence,
-                      f"`source {scripts[0]}` (the vllm-ascend images do this in ~/.bashrc only, so a "
-                      "non-interactive command misses it)")
+                      f"`source {scripts[0]}` in the shell or service that starts vLLM")
     if not os.path.isabs(home):
         return warned(f"ASCEND_TOOLKIT_HOME is not an absolute path: {home}", evidence)
     return passed(f"CANN environment loaded from {home}", evidence)

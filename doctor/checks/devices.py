@@ -158,9 +158,6 @@ def check_chip_count(facts: Facts, intent: Intent):
     if available < intent.tp:
         return failed(f"tensor parallel {intent.tp} needs {intent.tp} chips; {available} available", listed,
                       f"Lower --tensor-parallel-size or give {intent.tp} devices.")
-    if intent.devices is not None and len(intent.devices) % intent.tp:
-        return failed(f"tensor parallel {intent.tp} does not divide the {len(intent.devices)} intended devices",
-                      listed, "Give a device list whose length is a multiple of the TP size.")
     return passed(f"{available} chip(s) available for tensor parallel {intent.tp}", listed)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from doctor.checks.base import Check, failed, passed, skipped, warned
-from doctor.evidence import MISSING
+from doctor.evidence import MISSING, NOT_A_FILE
 from doctor.facts import Facts
 from doctor.parsers import version_files
 
@@ -20,6 +20,10 @@ def driver_version(facts: Facts) -> str | None:
 
 def check_driver_version(facts: Facts, intent):
     obs = facts.observation(f"file:{DRIVER_INFO}")
+    if obs.status == NOT_A_FILE:
+        return failed(f"{DRIVER_INFO} is a directory: docker created it because the host path given to -v "
+                      "did not exist", obs.detail, f"Mount the host's file: `{DRIVER_MOUNT}` (check it exists on "
+                      "the host first).")
     if obs.status == MISSING:
         return failed(f"{DRIVER_INFO} is missing: the driver is not installed, or not mounted into the container",
                       obs.detail, f"Host: install the Ascend driver (Ascend HDK). Container: add `{DRIVER_MOUNT}` "
@@ -38,7 +42,8 @@ def check_firmware(facts: Facts, intent):
         return skipped(f"{FIRMWARE_INFO} is not visible here (containers do not mount it); run on the host")
     firmware = version_files.version_of(facts.parsed(f"file:{FIRMWARE_INFO}", version_files.parse_version_file))
     driver_fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
-    ranges = version_files.parse_ranges(driver_fields.get("compatible_version_fw", ""))
+    ranges = facts.parsed(f"file:{DRIVER_INFO}", lambda text: version_files.parse_ranges(
+        version_files.parse_version_file(text).get("compatible_version_fw", "")))
     evidence = f"firmware {firmware}; driver compatible_version_fw={driver_fields.get('compatible_version_fw', '-')}"
     if not firmware or not ranges:
         return skipped("the driver names no firmware range to compare with", evidence)
@@ -68,6 +73,9 @@ def _numeric(version: str) -> tuple[int, ...]:
 
 def check_install_info(facts: Facts, intent):
     obs = facts.observation(f"file:{INSTALL_INFO}")
+    if obs.status == NOT_A_FILE:
+        return failed(f"{INSTALL_INFO} is a directory: docker created it because the host path given to -v "
+                      "did not exist", obs.detail, f"Mount the host's file: `-v {INSTALL_INFO}:{INSTALL_INFO}`.")
     if obs.status == MISSING:
         return warned(f"{INSTALL_INFO} is missing: npu-smi and the runtime read the driver path from it",
                       obs.detail, f"Container: add `-v {INSTALL_INFO}:{INSTALL_INFO}`. Host: reinstall the driver.")

@@ -6,22 +6,26 @@ import re
 
 from doctor import compat
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
-from doctor.facts import Facts
+from doctor.facts import Facts, Undecided
 from doctor.parsers import version_files
-from doctor.probes.plan import JEMALLOC_CANDIDATES, preload_entries
+from doctor.probes.plan import JEMALLOC_CANDIDATES, preload_candidates, preload_entries
 from doctor.stack import installed_stack
 
 SHM_MIN_BYTES = 1024 ** 3
+# The keys torch_npu's caching allocator reads (Ascend/pytorch NPUCachingAllocator and its docs);
+# it refuses to start on an unrecognised key.
 ALLOC_CONF_KEYS = {
     "max_split_size_mb": r"\d+",
     "garbage_collection_threshold": r"0?\.\d+",
     "expandable_segments": r"True|False",
-    "page_size": r"1g|2m|1G|2M",
+    "page_size": r"1g|1G",
+    "segment_size_mb": r"\d+",
     "roundup_power2_divisions": r"\d+",
     "base_addr_aligned_kb": r"\d+",
 }
-# vllm-ascend (PR 5855) notes these cannot be combined with expandable_segments:True.
-EXPANDABLE_CONFLICTS = ("max_split_size_mb", "garbage_collection_threshold")
+# Not combinable with expandable_segments:True: max_split_size_mb and garbage_collection_threshold
+# (vllm-ascend PR 5855), page_size and segment_size_mb (torch_npu's allocator documentation).
+EXPANDABLE_CONFLICTS = ("max_split_size_mb", "garbage_collection_threshold", "page_size", "segment_size_mb")
 
 
 def check_stack(facts: Facts, intent: Intent):
@@ -41,7 +45,8 @@ def check_stack(facts: Facts, intent: Intent):
     return worst(f"{len(mismatches)} component(s) do not fit vllm-ascend {stack.vllm_ascend}",
                  "\n".join([*lines, evidence]),
                  "Use the vendor image for this release (quay.io/ascend/vllm-ascend:v" + stack.vllm_ascend +
-                 ") or install the versions above; see docs/runbooks/ENV001.md.")
+                 ", with -a3 or -310p for those hosts) or install the versions above; see "
+                 "`ascend-doctor explain ENV001`.")
 
 
 def check_image_variant(facts: Facts, intent: Intent):
@@ -77,11 +82,11 @@ def _os_id(facts: Facts) -> str:
 
 def check_jemalloc(facts: Facts, intent: Intent):
     paths = facts.paths()
-    arch = (facts.json("platform") or {}).get("machine", "")
+    arch = str(facts.table("platform").get("machine", ""))
     os_id = _os_id(facts)
     expected = compat.jemalloc_path(os_id, arch)
     present = [p for p in JEMALLOC_CANDIDATES if paths.get(p, {}).get("exists")]
-    evidence = f"OS {os_id or '?'} {arch}; present: {', '.join(present) or 'none'}"
+    evidence = f"OS {os_id or 'unknown'} {arch}; present: {', '.join(present) or 'none'}"
     if expected and paths.get(expected, {}).get("exists"):
         return passed(f"jemalloc at {expected}", evidence)
     package = compat.jemalloc_package(os_id)
@@ -90,7 +95,7 @@ def check_jemalloc(facts: Facts, intent: Intent):
         return warned(f"jemalloc found at {present[0]}, not where this OS puts it ({expected})", evidence,
                       f"Preload the path that exists: LD_PRELOAD={present[0]}")
     return warned("jemalloc is not installed; vllm-ascend recommends preloading it", evidence,
-                  f"`{install}`, then `export LD_PRELOAD={expected or '/path/to/libjemalloc.so.2'}`")
+                  f"`{install}`, then `export LD_PRELOAD={expected or '<path of libjemalloc.so.2>'}`")
 
 
 def check_ld_preload(facts: Facts, intent: Intent):
@@ -98,7 +103,7 @@ def check_ld_preload(facts: Facts, intent: Intent):
     if not entries:
         return skipped("LD_PRELOAD is not set")
     paths = facts.paths()
-    missing = [e for e in entries if not paths.get(e, {}).get("exists")]
+    missing = [e for e in entries if not any(paths.get(c, {}).get("exists") for c in preload_candidates(e))]
     evidence = f"LD_PRELOAD={facts.env().get('LD_PRELOAD')}"
     if missing:
         return failed(f"LD_PRELOAD names {len(missing)} file(s) that do not exist: {', '.join(missing)}",
@@ -145,12 +150,15 @@ def _alloc_pairs(value: str) -> tuple[dict[str, str], list[str]]:
 
 
 def check_shm(facts: Facts, intent: Intent):
-    shm = facts.json("shm")
-    total = int(shm.get("total_bytes", 0)) if isinstance(shm, dict) else 0
+    total = facts.table("shm").get("total_bytes")
+    if not isinstance(total, int):
+        raise Undecided("ERROR", f"the /dev/shm evidence has no size: {total!r}")
     evidence = f"/dev/shm size {total / 1024 ** 2:.0f} MiB"
     if total < SHM_MIN_BYTES:
-        return failed("/dev/shm is smaller than 1 GiB; vLLM's workers exchange tensors through it", evidence,
-                      "Start the container with `--shm-size=1g` (docker's default is 64 MiB).")
+        # Tensor-parallel workers exchange tensors through it; a single worker mostly does not.
+        result = failed if intent.tp > 1 else warned
+        return result("/dev/shm is smaller than 1 GiB; vLLM's worker processes share data through it", evidence,
+                      "Start the container with `--shm-size=1g` (docker's default is 64 MiB) or `--ipc=host`.")
     return passed("/dev/shm is at least 1 GiB", evidence)
 
 

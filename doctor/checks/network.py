@@ -42,9 +42,7 @@ def check_expansion_mode(facts: Facts, intent: Intent):
 
 def check_interfaces(facts: Facts, intent: Intent):
     env = facts.env()
-    interfaces = facts.json("interfaces")
-    if not isinstance(interfaces, dict):
-        raise Undecided("ERROR", "the interfaces evidence is not a table")
+    interfaces = {k: v for k, v in facts.table("interfaces").items() if isinstance(v, dict)}
     problems, seen = [], []
     if "HCCL_IF_IP" in env:
         seen.append(f"HCCL_IF_IP={env['HCCL_IF_IP']}")

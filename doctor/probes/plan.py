@@ -99,8 +99,19 @@ def _host_path(root: str, real: str) -> str:
     return "/" + os.path.relpath(real, root)
 
 
+LIBRARY_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib",
+                "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
+
+
 def preload_entries(env: Mapping[str, str]) -> list[str]:
     return [p for p in re.split(r"[:\s]+", env.get("LD_PRELOAD", "")) if p]
+
+
+def preload_candidates(entry: str) -> list[str]:
+    """Where the loader may find an LD_PRELOAD entry: the path itself, or a bare name in the library dirs."""
+    if "/" in entry:
+        return [entry]
+    return [f"{directory}/{entry}" for directory in LIBRARY_DIRS]
 
 
 def plan(options: Options) -> list[Probe]:
@@ -128,7 +139,8 @@ def plan(options: Options) -> list[Probe]:
             probes.append(command(hccn_key(device, query), ["hccn_tool", "-i", str(device), query, "-g"]))
     for path in (*VERSION_FILES, *cann_files(root)):
         probes.append(lambda path=path: read_file(root, path))
-    watched = [*preload_entries(options.env), *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
+    preloads = [c for e in preload_entries(options.env) for c in preload_candidates(e)]
+    watched = [*preloads, *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
     probes.append(lambda: describe_paths(root, "paths", watched))
     if options.python:
         probes.append(lambda: host.probe_python(options.python, t, dirs))

@@ -38,10 +38,52 @@ def test_stack_from_image_tag_fits_its_cann(tmp_path):
     assert found["ENV001"].status == "PASS", found["ENV001"]
 
 
-def test_stack_mismatch_between_image_and_host_cann_is_reported(tmp_path):
+def test_image_tag_is_not_judged_against_the_hosts_cann(tmp_path):
+    """The image carries its own CANN: an old CANN on the host says nothing about it."""
     found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.13.0"))
-    assert found["ENV001"].status in ("FAIL", "WARN")
-    assert "cann" in found["ENV001"].evidence.lower()
+    assert found["ENV001"].status == "PASS"
+    assert "CANN: the image's own" in found["ENV001"].evidence
+
+
+def python_with(tmp_path, packages: dict[str, str]) -> str:
+    """A real virtual environment whose installed distributions are the given ones."""
+    import subprocess
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    for name, version in packages.items():
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return str(venv / "bin" / "python")
+
+
+def findings_with_python(tmp_path, python, intent=None):
+    from doctor.checks.runner import run_checks
+    from doctor.probes.plan import Options, collect
+    from tests.support import simhost
+
+    spec = hosts.atlas_800i_a2_healthy()
+    root = simhost.build(tmp_path / "host", spec)
+    evidence = collect(Options(root=str(root), python=python, env=simhost.probe_env(root, spec)))
+    return {f.code: f for f in run_checks(evidence, intent or Intent())}
+
+
+def test_python_stack_that_fits_its_release_passes(tmp_path):
+    python = python_with(tmp_path, {"vllm": "0.9.0", "vllm-ascend": "0.9.0rc2", "torch": "2.5.1",
+                                    "torch-npu": "2.5.1"})
+    found = findings_with_python(tmp_path, python)
+    assert found["ENV001"].status == "PASS", found["ENV001"]
+
+
+def test_python_stack_with_the_wrong_torch_npu_fails_naming_the_pin(tmp_path):
+    python = python_with(tmp_path, {"vllm": "0.9.0", "vllm-ascend": "0.9.0rc2", "torch": "2.5.1",
+                                    "torch-npu": "2.7.1"})
+    found = findings_with_python(tmp_path, python)
+    assert found["ENV001"].status == "FAIL"
+    assert "torch_npu: found 2.7.1" in found["ENV001"].evidence and "2.5.1" in found["ENV001"].evidence
 
 
 def test_stack_unknown_without_packages_or_image(tmp_path):
@@ -95,7 +137,7 @@ def test_alloc_conf_conflict_and_syntax(tmp_path):
     assert cuda["ENV005"].status == "WARN"
 
 
-def test_small_shm_fails(tmp_path):
+def test_small_shm_warns_for_one_worker_and_fails_for_tensor_parallel(tmp_path):
     """/dev/shm is read with statvfs; a 64 MiB tmpfs is docker's default size."""
     import subprocess
 
@@ -110,8 +152,22 @@ def test_small_shm_fails(tmp_path):
     if mounted.returncode != 0:
         pytest.fail(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode()}")
     try:
-        found = findings_for(tmp_path, spec)
+        single = findings_for(tmp_path, spec)
+        parallel = findings_for(tmp_path, spec, Intent(devices=(0, 1), tp=2))
     finally:
         subprocess.run(["umount", str(shm)], check=False)
-    assert found["ENV006"].status == "FAIL"
-    assert "64 MiB" in found["ENV006"].evidence and "--shm-size" in found["ENV006"].fix
+    assert single["ENV006"].status == "WARN"
+    assert parallel["ENV006"].status == "FAIL"
+    assert "64 MiB" in parallel["ENV006"].evidence and "--shm-size" in parallel["ENV006"].fix
+
+
+def test_bare_soname_in_ld_preload_is_looked_up_in_the_library_dirs(tmp_path):
+    spec = with_env(LD_PRELOAD="libjemalloc.so.2")
+    assert findings_for(tmp_path / "found", spec)["ENV004"].status == "PASS"   # /usr/lib64 has it
+    spec = with_env(LD_PRELOAD="libtcmalloc.so.4")
+    assert findings_for(tmp_path / "absent", spec)["ENV004"].status == "FAIL"
+
+
+def test_segment_size_conflicts_with_expandable_segments(tmp_path):
+    found = findings_for(tmp_path, with_env(PYTORCH_NPU_ALLOC_CONF="segment_size_mb:64,expandable_segments:True"))
+    assert found["ENV005"].status == "FAIL" and "segment_size_mb" in found["ENV005"].summary

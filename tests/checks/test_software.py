@@ -98,3 +98,19 @@ def test_docker_up_down_and_absent(tmp_path):
     assert down["SVC001"].status == "FAIL" and "Cannot connect to the Docker daemon" in down["SVC001"].evidence
     absent = findings_for(tmp_path / "absent", replace(hosts.atlas_800i_a2_healthy(), docker=None))
     assert absent["SVC001"].status == "SKIP"
+
+
+def test_version_files_mounted_as_directories_fail(tmp_path):
+    spec = without_file(without_file(hosts.atlas_800i_a2_healthy(), hosts.DRIVER_INFO), "/etc/ascend_install.info")
+    spec = replace(spec, directories=(hosts.DRIVER_INFO, "/etc/ascend_install.info"))
+    found = findings_for(tmp_path, spec)
+    assert found["DRV001"].status == "FAIL" and "is a directory" in found["DRV001"].summary
+    assert found["DRV003"].status == "FAIL" and "is a directory" in found["DRV003"].summary
+
+
+def test_garbled_firmware_range_is_an_error_not_a_crash(tmp_path):
+    spec = without_file(hosts.atlas_800i_a2_healthy(), hosts.DRIVER_INFO)
+    spec.extra_files[hosts.DRIVER_INFO] = "Version=24.1.rc2\ncompatible_version_fw=[7.0.0,7.2.99\n"
+    found = findings_for(tmp_path, spec)
+    assert found["DRV002"].status in ("ERROR", "SKIP")
+    assert "the check itself failed" not in found["DRV002"].summary

@@ -41,6 +41,7 @@ class HostSpec:
     files: dict[str, str] = field(default_factory=dict)     # "/usr/local/Ascend/driver/version.info" -> fixture
     extra_files: dict[str, str] = field(default_factory=dict)  # host path -> literal content
     env: dict[str, str] = field(default_factory=dict)
+    directories: tuple[str, ...] = ()                 # host paths made as empty directories (a -v of a missing path)
     docker: str | None = None                        # None: no docker binary; "up" / "down": replay a capture
 
 
@@ -54,6 +55,8 @@ def build(root: Path, spec: HostSpec) -> Path:
         _place(root, host_path, fixture(rel).read_bytes())
     for host_path, content in spec.extra_files.items():
         _place(root, host_path, content.encode())
+    for host_path in spec.directories:
+        (root / host_path.lstrip("/")).mkdir(parents=True, exist_ok=True)
     (root / "bin").mkdir(exist_ok=True)      # the only PATH dir: no stray tools from the machine
     if spec.docker:
         _make_docker(root / "bin" / "docker", spec.docker)
