@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import functools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,18 +12,12 @@ from doctor import compat
 from doctor.compat import Stack
 from doctor.parsers.collect_env import CollectEnv, parse_collect_env
 from doctor.parsers.errors import ParseError
+from tests.support import golden
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SAMPLES = FIXTURES / "collect-env"
-NAMES = sorted(p.stem for p in SAMPLES.glob("*.txt"))
-
-
-def _text(name: str) -> str:
-    return (SAMPLES / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def _meta(name: str) -> dict:
-    return json.loads((SAMPLES / f"{name}.meta.json").read_text(encoding="utf-8"))
+CATEGORY = "collect-env"
+NAMES = golden.sample_names(CATEGORY)
+_text = functools.partial(golden.sample, CATEGORY)
+_meta = functools.partial(golden.meta, CATEGORY)
 
 
 ATB_ENV = [
@@ -147,7 +140,7 @@ def test_golden_agrees_with_the_sample_metadata(name):
 @pytest.mark.parametrize("name", [n for n in NAMES if GOLDEN[n]["npu_derived"]])
 def test_npu_smi_block_is_byte_exact(name):
     """The corpus cut these npu-smi samples out of the same pastes, byte for byte."""
-    derived = FIXTURES / "npu-smi-info" / f"{GOLDEN[name]['npu_derived']}.txt"
+    derived = golden.sample_path("npu-smi-info", GOLDEN[name]["npu_derived"])
     if not derived.exists():
         pytest.skip("npu-smi-info fixtures not present")
     assert parse_collect_env(_text(name)).npu_smi_text == derived.read_text(encoding="utf-8")
@@ -245,10 +238,12 @@ def test_field_lookup_is_case_insensitive():
     assert report.field("no such key") is None
 
 
+NPU_SMI_TABLE = golden.sample_path("npu-smi-info", "vllm-ascend-622-910B2-x8-24.1.0")
+
+
 @pytest.mark.parametrize("text", [
     "", "   \n\n", "hello world\n", "OS: Ubuntu 22.04\n",
-    (FIXTURES / "npu-smi-info" / "vllm-ascend-622-910B2-x8-24.1.0.txt").read_text(encoding="utf-8")
-    if (FIXTURES / "npu-smi-info" / "vllm-ascend-622-910B2-x8-24.1.0.txt").exists() else "+----+\n| npu-smi |\n",
+    NPU_SMI_TABLE.read_text(encoding="utf-8") if NPU_SMI_TABLE.exists() else "+----+\n| npu-smi |\n",
     "package_name=Ascend-cann-toolkit\nversion=8.1.RC1\n",
     "PyTorch version: 2.5.1\x00\n",
     b"\x00\x01\x02",

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, is_dataclass
-from pathlib import Path
+import functools
 
 import pytest
 
@@ -18,10 +16,10 @@ from doctor.parsers.dev_listing import (
 )
 from doctor.parsers.errors import ParseError
 from doctor.parsers.text import decode
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "dev-listing"
-GOLDEN = TESTS / "golden" / "dev-listing"
+CATEGORY = "dev-listing"
+sample = functools.partial(golden.sample, CATEGORY)
 
 CHMOD_777 = "apulis-notes-910-devmm_svm-hisi_hdc-chmod777"
 LL_WITH_PROMPTS = "arthurchiao-910B1-ll-hisi_hdc-devmm_svm"
@@ -29,25 +27,6 @@ PLAIN_LS = "arthurchiao-910B1-ls-dev-davinci"
 LSPCI_D802 = "blog-800IA2-lspci-grep-d802"
 LSPCI_7_OF_8 = "mindcluster-fd-910A-lspci-7of8-after"
 LSPCI_8 = "mindcluster-fd-910A-lspci-8-before"
-
-
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
-
-
-def jsonable(value: object) -> object:
-    if is_dataclass(value):
-        return jsonable(asdict(value))
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    return value
-
-
-def outcome(parser, text: str) -> object:
-    try:
-        return jsonable(parser(text))
-    except ParseError as error:
-        return {"parse_error": error.reason}
 
 
 PARSER_OF_SAMPLE = {
@@ -61,13 +40,12 @@ PARSER_OF_SAMPLE = {
 
 
 def test_every_sample_has_a_parser() -> None:
-    assert sorted(PARSER_OF_SAMPLE) == sorted(path.stem for path in FIXTURES.glob("*.txt"))
+    assert sorted(PARSER_OF_SAMPLE) == golden.sample_names(CATEGORY)
 
 
 @pytest.mark.parametrize("name", sorted(PARSER_OF_SAMPLE))
 def test_matches_golden(name: str) -> None:
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    assert outcome(PARSER_OF_SAMPLE[name], sample(name)) == expected
+    assert golden.outcome(PARSER_OF_SAMPLE[name], sample(name)) == golden.golden(CATEGORY, name)
 
 
 # --- ls -l ------------------------------------------------------------------------
@@ -207,10 +185,7 @@ def test_lspci_rejects(text: str) -> None:
 
 @pytest.mark.parametrize("parser", [parse_ls_l, parse_ls_names, parse_lspci])
 def test_binary_through_decode_is_rejected(parser) -> None:
-    with pytest.raises(ParseError):
-        parser(decode(b"\x7fELF\x02\x01\x01\x00"))
-    with pytest.raises(ParseError):
-        parser(decode(b"\x89PNG\r\n\x1a\n\xff\xd8\xff"))
+    golden.assert_rejects_binary(parser, b"\x7fELF\x02\x01\x01\x00", b"\x89PNG\r\n\x1a\n\xff\xd8\xff")
 
 
 def test_non_utf8_owner_is_kept_replaced() -> None:
@@ -220,9 +195,4 @@ def test_non_utf8_owner_is_kept_replaced() -> None:
 
 @pytest.mark.parametrize("cut", [10, 84, 300, 600])
 def test_truncated_lspci_is_rejected_or_a_prefix(cut: int) -> None:
-    full = parse_lspci(sample(LSPCI_8))
-    try:
-        partial = parse_lspci(sample(LSPCI_8)[:cut])
-    except ParseError:
-        return
-    assert [d.address for d in partial] == [d.address for d in full][: len(partial)]
+    golden.assert_prefix_or_rejected(parse_lspci, sample(LSPCI_8), cut, lambda devices: [d.address for d in devices])

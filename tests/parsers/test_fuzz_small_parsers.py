@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 from hypothesis import HealthCheck, given, settings
@@ -11,14 +10,15 @@ from hypothesis import strategies as st
 from doctor.parsers import dev_listing, hccn, npu_smi_fields, npu_smi_map, version_files
 from doctor.parsers.errors import ParseError
 from doctor.parsers.text import decode
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from tests.support import golden
 
 Parser = Callable[[str], object]
 
 
 def samples(category: str) -> list[str]:
-    return [decode(path.read_bytes()) for path in sorted((FIXTURES / category).glob("*.txt"))]
+    """The category's samples in file-name order (the order the seeds are drawn from)."""
+    paths = sorted((golden.FIXTURES / category).glob("*.txt"))
+    return [golden.sample(category, path.stem) for path in paths]
 
 
 def version_summary(text: str) -> object:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, is_dataclass
+import functools
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -33,37 +31,14 @@ from doctor.parsers.hccn import (
     speed_mbps,
 )
 from doctor.parsers.text import decode
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "hccn"
-GOLDEN = TESTS / "golden" / "hccn"
+CATEGORY = "hccn"
+sample = functools.partial(golden.sample, CATEGORY)
 
 LINK_DOWN_LAST = "mindcluster-fd-910A-link_stat-i0-after-linkdown"
 LINK_BEFORE = "mindcluster-fd-910A-link_stat-i0-before"
 LINK_DEVICE_PREFIX = "mindcluster-doc-link_stat-device-prefix"
-
-
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
-
-
-def jsonable(value: object) -> object:
-    if is_dataclass(value):
-        return jsonable(asdict(value))
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def outcome(parser, text: str) -> object:
-    try:
-        return jsonable(parser(text))
-    except ParseError as error:
-        return {"parse_error": error.reason}
 
 
 PARSER_OF_SAMPLE = {
@@ -95,13 +70,12 @@ PARSER_OF_SAMPLE = {
 
 
 def test_every_sample_has_a_parser() -> None:
-    assert sorted(PARSER_OF_SAMPLE) == sorted(path.stem for path in FIXTURES.glob("*.txt"))
+    assert sorted(PARSER_OF_SAMPLE) == golden.sample_names(CATEGORY)
 
 
 @pytest.mark.parametrize("name", sorted(PARSER_OF_SAMPLE))
 def test_matches_golden(name: str) -> None:
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    assert outcome(PARSER_OF_SAMPLE[name], sample(name)) == expected
+    assert golden.outcome(PARSER_OF_SAMPLE[name], sample(name)) == golden.golden(CATEGORY, name)
 
 
 # --- one-line statuses -------------------------------------------------------------
@@ -385,10 +359,7 @@ def test_nothing_to_read_is_rejected(parser, text: str) -> None:
 
 @pytest.mark.parametrize("parser", ALL_PARSERS, ids=lambda parser: parser.__name__)
 def test_binary_through_decode_is_rejected(parser) -> None:
-    with pytest.raises(ParseError):
-        parser(decode(b"\x7fELF\x02\x01\x01\x00"))
-    with pytest.raises(ParseError):
-        parser(decode(b"\x89PNG\r\n\x1a\n\xff\xd8\xff"))
+    golden.assert_rejects_binary(parser, b"\x7fELF\x02\x01\x01\x00", b"\x89PNG\r\n\x1a\n\xff\xd8\xff")
 
 
 def test_non_utf8_through_decode_is_kept_replaced() -> None:
@@ -398,9 +369,4 @@ def test_non_utf8_through_decode_is_kept_replaced() -> None:
 
 @pytest.mark.parametrize("cut", [5, 60, 90, 140, 200, 300])
 def test_truncated_link_stat_keeps_a_prefix_or_is_rejected(cut: int) -> None:
-    full = parse_link_stat(sample(LINK_DOWN_LAST))
-    try:
-        partial = parse_link_stat(sample(LINK_DOWN_LAST)[:cut])
-    except ParseError:
-        return
-    assert partial.changes == full.changes[: len(partial.changes)]
+    golden.assert_prefix_or_rejected(parse_link_stat, sample(LINK_DOWN_LAST), cut, lambda stat: stat.changes)

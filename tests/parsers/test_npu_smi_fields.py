@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, is_dataclass
-from pathlib import Path
+import functools
 
 import pytest
 
@@ -19,24 +17,10 @@ from doctor.parsers.npu_smi_fields import (
     refusal_message,
 )
 from doctor.parsers.text import decode
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "npu-smi-t"
-GOLDEN = TESTS / "golden" / "npu-smi-t"
-
-
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
-
-
-def jsonable(value: object) -> object:
-    if is_dataclass(value):
-        return jsonable(asdict(value))
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    return value
+CATEGORY = "npu-smi-t"
+sample = functools.partial(golden.sample, CATEGORY)
 
 
 # sample -> the parser its command calls for (topo/template-info have none here)
@@ -58,22 +42,14 @@ PARSER_OF_SAMPLE = {
 }
 
 
-def outcome(parser, text: str) -> object:
-    try:
-        return jsonable(parser(text))
-    except ParseError as error:
-        return {"parse_error": error.reason}
-
-
 @pytest.mark.parametrize("name", sorted(PARSER_OF_SAMPLE))
 def test_matches_golden(name: str) -> None:
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    assert outcome(PARSER_OF_SAMPLE[name], sample(name)) == expected
+    assert golden.outcome(PARSER_OF_SAMPLE[name], sample(name)) == golden.golden(CATEGORY, name)
 
 
 def test_every_fixture_has_its_meta() -> None:
-    for text_file in FIXTURES.glob("*.txt"):
-        assert text_file.with_suffix(".meta.json").exists()
+    for name in golden.sample_names(CATEGORY):
+        assert golden.meta_path(CATEGORY, name).exists()
 
 
 # --- parse_fields -------------------------------------------------------------
@@ -275,10 +251,7 @@ def test_empty_whitespace_and_garbage_are_rejected(parser, text: str) -> None:
 
 @pytest.mark.parametrize("parser", PARSERS)
 def test_binary_through_decode_is_rejected(parser) -> None:
-    with pytest.raises(ParseError):
-        parser(decode(b"\x7fELF\x02\x01\x01\x00\x00\x00"))
-    with pytest.raises(ParseError):
-        parser(decode(b"\x89PNG\r\n\x1a\n\xff\xd8\xff"))
+    golden.assert_rejects_binary(parser, b"\x7fELF\x02\x01\x01\x00\x00\x00", b"\x89PNG\r\n\x1a\n\xff\xd8\xff")
 
 
 def test_non_utf8_value_is_kept_replaced() -> None:
@@ -296,9 +269,4 @@ def test_garbled_line_in_the_middle_is_rejected(garbage: str) -> None:
 
 @pytest.mark.parametrize("cut", [1, 40, 100, 200, 333])
 def test_truncated_board_is_a_prefix_or_rejected(cut: int) -> None:
-    full = parse_fields(sample("mindcluster-fd-910A-board-i0"))
-    try:
-        partial = parse_fields(sample("mindcluster-fd-910A-board-i0")[:cut])
-    except ParseError:
-        return
-    assert [key for key, _ in partial] == [key for key, _ in full][: len(partial)]
+    golden.assert_prefix_or_rejected(parse_fields, sample("mindcluster-fd-910A-board-i0"), cut, lambda fields: [key for key, _ in fields])

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,13 +20,13 @@ from doctor.parsers.npu_smi_info import (
     to_schema,
 )
 from doctor.parsers.text import decode
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "npu-smi-info"
-GOLDEN = TESTS / "golden" / "npu-smi-info"
-CORPUS = Path("/work/shared/corpus")
+CATEGORY = "npu-smi-info"
+sample = functools.partial(golden.sample, CATEGORY)
+expected = functools.partial(golden.golden, CATEGORY)
 
-SAMPLE_NAMES = sorted(path.stem for path in FIXTURES.glob("*.txt"))
+SAMPLE_NAMES = golden.sample_names(CATEGORY)
 
 A3 = "vllm-ascend-3689-A3-8x2chip-25.3.rc1-procs"
 DUO = "gofixture-300IDuo-310P3-4x2chip-25.5.1-alldash"
@@ -44,40 +43,19 @@ ELIDED = "arthurchiao-910B1-x8-23.0.rc2-elided"
 NARROW = "patrolai-310P3-x2-23.0.rc3-narrow"
 
 
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
-
-
-def golden(name: str) -> dict:
-    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-
-
 # ------------------------------------------------------------------ every sample
 
 
 def test_all_corpus_samples_are_fixtures():
     assert len(SAMPLE_NAMES) == 21
     for name in SAMPLE_NAMES:
-        assert (FIXTURES / f"{name}.meta.json").is_file()
-        assert (GOLDEN / f"{name}.json").is_file()
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not mounted")
-def test_fixtures_are_byte_identical_to_corpus():
-    index = json.loads((CORPUS / "index.json").read_text(encoding="utf-8"))
-    expected = {
-        entry["file"].split("/", 1)[1][: -len(".txt")]: entry["sha256"]
-        for entry in index
-        if entry["file"].startswith("npu-smi-info/")
-    }
-    assert set(expected) == set(SAMPLE_NAMES)
-    for name, sha256 in expected.items():
-        assert hashlib.sha256((FIXTURES / f"{name}.txt").read_bytes()).hexdigest() == sha256
+        assert golden.meta_path(CATEGORY, name).is_file()
+        assert golden.golden_path(CATEGORY, name).is_file()
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_sample_matches_golden(name):
-    assert to_schema(parse(sample(name))) == golden(name)
+    assert to_schema(parse(sample(name))) == expected(name)
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
@@ -275,7 +253,7 @@ def test_binary_garbage_is_rejected_by_decode():
 
 
 def test_non_utf8_bytes_inside_a_table():
-    raw = (FIXTURES / f"{A2_910B3}.txt").read_bytes().replace(b"910B3", b"910\xff\xfe", 1)
+    raw = golden.sample_path(CATEGORY, A2_910B3).read_bytes().replace(b"910B3", b"910\xff\xfe", 1)
     info = parse(decode(raw))
     assert info.chips[0].name == "910\ufffd\ufffd"
     assert len(info.chips) == 8
@@ -293,7 +271,7 @@ def test_unknown_extra_column_is_ignored():
     widened = re.sub(r"(\| [0-9]+ +910B3 +\| OK +\| [0-9.]+)", r"\1  0.85", widened_header)
     assert widened_header != text and widened.count(" 0.85") == 8
     info = parse(widened)
-    assert to_schema(info) == golden(A2_910B3)
+    assert to_schema(info) == expected(A2_910B3)
     assert not info.truncated
 
 
@@ -304,7 +282,7 @@ def test_unknown_extra_cell_is_ignored():
     widened[3] = widened[3].replace("Extra", "Fan(%)")
     widened[6] = widened[6].replace("Extra", "40   ")
     info = parse("\n".join(widened))
-    assert to_schema(info)["chips"] == golden(INDENTED)["chips"]
+    assert to_schema(info)["chips"] == expected(INDENTED)["chips"]
     assert not info.truncated
 
 
@@ -331,18 +309,18 @@ def test_garbled_identity_stops_the_table():
 
 def test_crlf_line_endings():
     info = parse(sample(A3).replace("\n", "\r\n"))
-    assert to_schema(info) == golden(A3)
+    assert to_schema(info) == expected(A3)
 
 
 def test_double_spaced_paste():
     info = parse(sample(A3).replace("\n", "\n\n"))
-    assert to_schema(info) == golden(A3)
+    assert to_schema(info) == expected(A3)
     assert not info.truncated
 
 
 def test_text_after_a_finished_table_ends_the_output():
     info = parse(sample(OLD_310) + "[user@host ~]$ echo done\ndone\n")
-    assert to_schema(info) == golden(OLD_310)
+    assert to_schema(info) == expected(OLD_310)
     assert not info.truncated
 
 

@@ -1,33 +1,20 @@
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from pathlib import Path
+import functools
 
 import pytest
 
 from doctor.parsers.errors import ParseError
 from doctor.parsers.npu_smi_map import ChipMapping, parse_chip_map
 from doctor.parsers.text import decode
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "npu-smi-t"
-GOLDEN = TESTS / "golden" / "npu-smi-t"
+CATEGORY = "npu-smi-t"
+sample = functools.partial(golden.sample, CATEGORY)
 
 WITH_MCU = "blog-800IA2-910B4-x8-info-m-with-mcu"
 TAB_INDENTED = "mindcluster-fd-910A-x8-info-m"
 HEADER = "NPU ID          Chip ID         Chip Logic ID   Chip Name\n"
-
-
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
-
-
-def outcome(parser, text: str) -> object:
-    try:
-        return [asdict(mapping) for mapping in parser(text)]
-    except ParseError as error:
-        return {"parse_error": error.reason}
 
 
 PARSER_OF_SAMPLE = {WITH_MCU: parse_chip_map, TAB_INDENTED: parse_chip_map}
@@ -35,8 +22,7 @@ PARSER_OF_SAMPLE = {WITH_MCU: parse_chip_map, TAB_INDENTED: parse_chip_map}
 
 @pytest.mark.parametrize("name", sorted(PARSER_OF_SAMPLE))
 def test_matches_golden(name: str) -> None:
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    assert outcome(parse_chip_map, sample(name)) == expected
+    assert golden.outcome(parse_chip_map, sample(name)) == golden.golden(CATEGORY, name)
 
 
 def test_mcu_rows_have_no_logic_id_and_trailing_spaces_are_dropped() -> None:
@@ -90,10 +76,7 @@ def test_rejects(text: str, reason: str) -> None:
 
 
 def test_binary_through_decode_is_rejected() -> None:
-    with pytest.raises(ParseError):
-        parse_chip_map(decode(b"\x00\x01\x02\x03"))
-    with pytest.raises(ParseError):
-        parse_chip_map(decode(b"\x89PNG\r\n\x1a\n\xff\xd8\xff"))
+    golden.assert_rejects_binary(parse_chip_map, b"\x00\x01\x02\x03", b"\x89PNG\r\n\x1a\n\xff\xd8\xff")
 
 
 def test_non_utf8_in_a_name_is_kept_replaced() -> None:
@@ -103,9 +86,4 @@ def test_non_utf8_in_a_name_is_kept_replaced() -> None:
 
 @pytest.mark.parametrize("cut", [10, 150, 160, 400, 1000, 2099])
 def test_truncated_map_is_a_prefix_or_rejected(cut: int) -> None:
-    full = parse_chip_map(sample(WITH_MCU))
-    try:
-        partial = parse_chip_map(sample(WITH_MCU)[:cut])
-    except ParseError:
-        return
-    assert [(m.npu_id, m.chip_id) for m in partial] == [(m.npu_id, m.chip_id) for m in full][: len(partial)]
+    golden.assert_prefix_or_rejected(parse_chip_map, sample(WITH_MCU), cut, lambda maps: [(m.npu_id, m.chip_id) for m in maps])

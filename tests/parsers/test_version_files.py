@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+import functools
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,10 +14,10 @@ from doctor.parsers.version_files import (
     parse_version_file,
     version_of,
 )
+from tests.support import golden
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "version-files"
-GOLDEN = TESTS / "golden" / "version-files"
+CATEGORY = "version-files"
+sample = functools.partial(golden.sample, CATEGORY)
 
 DRIVER_23 = "mindcluster-fd-driver-version.info-23.0.7"
 DRIVER_24 = "mindcluster-doc-driver-version.info-24.1.rc1"
@@ -27,10 +27,6 @@ NNAE = "mindcluster-fd-ascend_nnae_install.info-8.0.RC3"
 ATB = "perfdoc-nnal-atb-version.info-8.2.RC1"
 CFG_TWO_TOOLKITS = "vllm-ascend-629-toolkit-version.cfg-8.1.RC1"
 CFG_WITH_COMMENT = "mindie-img-toolkit-version.cfg-8.0.T63"
-
-
-def sample(name: str) -> str:
-    return decode((FIXTURES / f"{name}.txt").read_bytes())
 
 
 def summary(text: str) -> dict[str, object]:
@@ -48,20 +44,12 @@ def summary(text: str) -> dict[str, object]:
     return json.loads(json.dumps(result))
 
 
-def outcome(parser, text: str) -> object:
-    try:
-        return parser(text)
-    except ParseError as error:
-        return {"parse_error": error.reason}
-
-
-PARSER_OF_SAMPLE = {path.stem: summary for path in FIXTURES.glob("*.txt")}
+PARSER_OF_SAMPLE = {name: summary for name in golden.sample_names(CATEGORY)}
 
 
 @pytest.mark.parametrize("name", sorted(PARSER_OF_SAMPLE))
 def test_matches_golden(name: str) -> None:
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    assert outcome(summary, sample(name)) == expected
+    assert golden.outcome(summary, sample(name)) == golden.golden(CATEGORY, name)
 
 
 # --- parse_version_file / version_of ---------------------------------------------
@@ -206,10 +194,7 @@ def test_nothing_to_read_is_rejected(parser, text: str) -> None:
 
 @pytest.mark.parametrize("parser", [parse_version_file, parse_version_cfg])
 def test_binary_through_decode_is_rejected(parser) -> None:
-    with pytest.raises(ParseError):
-        parser(decode(b"\x7fELF\x02\x01\x01\x00"))
-    with pytest.raises(ParseError):
-        parser(decode(b"\x89PNG\r\n\x1a\n\xff\xd8\xff"))
+    golden.assert_rejects_binary(parser, b"\x7fELF\x02\x01\x01\x00", b"\x89PNG\r\n\x1a\n\xff\xd8\xff")
 
 
 def test_non_utf8_value_is_kept_replaced() -> None:
@@ -218,9 +203,4 @@ def test_non_utf8_value_is_kept_replaced() -> None:
 
 @pytest.mark.parametrize("cut", [3, 8, 20, 100, 250])
 def test_truncated_driver_version_info(cut: int) -> None:
-    full = parse_version_file(sample(DRIVER_23))
-    try:
-        partial = parse_version_file(sample(DRIVER_23)[:cut])
-    except ParseError:
-        return
-    assert list(partial) == list(full)[: len(partial)]
+    golden.assert_prefix_or_rejected(parse_version_file, sample(DRIVER_23), cut, list)
