@@ -98,6 +98,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")     # docker's own rule
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Never in a templated value: a shell or a template would read them. vllm_args may hold JSON.
+_LABEL_KEY = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _SHELL_META = frozenset("|&;<>()$`\\\"'*?[]#~!{}")
 _ARG_META = _SHELL_META - frozenset('"{}[]')
 
@@ -168,6 +169,9 @@ class Deployment:
     api_key_set: bool = False                # True: VLLM_API_KEY is passed through from docker's environment
     jemalloc_path: str | None = None         # LD_PRELOAD value, a path inside the image
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: tuple[str, ...] = ()         # appended to `vllm serve`; vLLM takes the last of a repeated flag
+    host_root: str = "/"                     # where the host's /dev nodes and driver files are (a test host's tree)
+    labels: dict[str, str] = field(default_factory=dict)   # docker labels, e.g. the deployed configuration's hash
 
 
 # ---------------------------------------------------------------- loading
@@ -388,6 +392,16 @@ def validate(dep: Deployment) -> list[str]:
         problems += _path_problems("model_source", dep.model_source)
     if dep.jemalloc_path is not None:
         problems += _path_problems("jemalloc_path", dep.jemalloc_path)
+    if dep.host_root != "/":
+        problems += _path_problems("host_root", dep.host_root)
+    for key, value in dep.labels.items():
+        if not _LABEL_KEY.fullmatch(str(key)) or (p := _meta_problem(f"labels[{key}]", value)):
+            problems.append(p if _LABEL_KEY.fullmatch(str(key)) else f"labels: {key!r} is not a label key")
+    for arg in dep.extra_args:
+        if not isinstance(arg, str) or (p := _meta_problem("extra_args", arg)):
+            problems.append(p if isinstance(arg, str) else f"extra_args: {arg!r} is not a string")
+        elif not arg or any(c.isspace() for c in arg):
+            problems.append(f"extra_args: {arg!r} is empty or contains whitespace; give each word as one item")
     for key, value in dep.extra_env.items():
         if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
             problems.append(f"extra_env: {key!r} is not a variable name")
@@ -427,7 +441,7 @@ def _serve_argv(dep: Deployment) -> list[str]:
             args[at + 1:at + 2] = [value]
     tail = [_TP, str(r.tensor_parallel_size)] if r.tensor_parallel_size > 1 and _flag_at(args, _TP) is None else []
     model = _model_mount(dep) if dep.model_source else r.model
-    return ["vllm", "serve", model, *head, *args, *tail]
+    return ["vllm", "serve", model, *head, *args, *tail, *dep.extra_args]
 
 
 def _env(dep: Deployment) -> dict[str, str]:
@@ -460,11 +474,12 @@ def docker_run_argv(dep: Deployment) -> list[str]:
     spec = _checked(dep).recipe.docker
     argv = ["docker", "run", "-d", "--name", dep.container_name]
     for chip in dep.devices:
-        argv += ["--device", f"/dev/davinci{chip}"]
+        argv += ["--device", _on_host(dep, f"/dev/davinci{chip}")]
     for device in spec.devices:
-        argv += ["--device", device]
+        argv += ["--device", _on_host(dep, device)]
     for mount in spec.mounts:
-        argv += ["-v", mount]
+        source, _, target = mount.partition(":")
+        argv += ["-v", _on_host(dep, source) + (":" + target if target else "")]
     if dep.model_source:
         argv += ["-v", f"{dep.model_source}:{_model_mount(dep)}:ro"]
     if spec.shm_size:
@@ -474,7 +489,17 @@ def docker_run_argv(dep: Deployment) -> list[str]:
         argv += ["-e", f"{key}={value}"]
     if dep.api_key_set:
         argv += ["-e", API_KEY_VAR]
+    for key, value in dep.labels.items():
+        argv += ["--label", f"{key}={value}"]
     return [*argv, "--restart", RESTART_POLICY, dep.image, *_serve_argv(dep)]
+
+
+def _on_host(dep: Deployment, path: str) -> str:
+    """A host path of the recipe under `host_root`; a device keeps its container path."""
+    if dep.host_root == "/":
+        return path
+    moved = dep.host_root.rstrip("/") + path
+    return f"{moved}:{path}" if path.startswith("/dev/") else moved
 
 
 def shell_line(argv: list[str]) -> str:

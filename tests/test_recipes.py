@@ -371,3 +371,34 @@ def test_malformed_recipe_is_refused(edit, phrase):
     with pytest.raises(RecipeError, match="recipe 'qwen2.5-vl-32b-tp2'") as caught:
         recipes._parse(data, "qwen2.5-vl-32b-tp2")
     assert phrase in str(caught.value)
+
+
+def test_host_root_moves_host_paths_but_not_container_paths():
+    dep = recipes.Deployment(recipes.load("qwen3-vl-4b"), "svc", "img:tag", (3,), host_root="/srv/sim")
+    argv = recipes.docker_run_argv(dep)
+    assert "/srv/sim/dev/davinci3:/dev/davinci3" in argv
+    assert "/srv/sim/dev/hisi_hdc:/dev/hisi_hdc" in argv
+    assert "/srv/sim/usr/local/dcmi:/usr/local/dcmi" in argv
+    assert "/srv/sim/usr/local/Ascend/driver/lib64/:/usr/local/Ascend/driver/lib64/" in argv
+
+
+def test_extra_args_come_last_so_they_win():
+    dep = recipes.Deployment(recipes.load("qwen2.5-vl-32b-tp2"), "svc", "img:tag", (0, 1),
+                             extra_args=("--tensor-parallel-size", "1"))
+    serve = recipes.vllm_serve_argv(dep)
+    assert serve[-2:] == ["--tensor-parallel-size", "1"]
+    assert serve.count("--tensor-parallel-size") == 2    # the recipe's TP flag is still rendered
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"extra_args": ("--x", "a;b")}, "extra_args"),
+    ({"extra_args": ("--x y",)}, "whitespace"),
+    ({"host_root": "relative/path"}, "host_root"),
+    ({"host_root": "/tmp/$(x)"}, "host_root"),
+])
+def test_bad_overrides_are_refused(changes, message):
+    from dataclasses import replace
+
+    dep = replace(recipes.Deployment(recipes.load("qwen3-vl-4b"), "svc", "img:tag", (0,)), **changes)
+    problems = recipes.validate(dep)
+    assert any(message in p for p in problems), problems

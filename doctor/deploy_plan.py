@@ -1,0 +1,131 @@
+"""A host's vLLM services, as the inventory describes them, checked together and rendered.
+
+The Ansible roles call this on the controller before anything on a host changes, so every
+mistake in the inventory is reported at once, with the field that holds it.
+
+A service in the inventory::
+
+    - name: qwen3vl                 # container name
+      recipe: qwen3-vl-4b           # doctor/recipes/<recipe>.json
+      devices: [0]                  # host chip numbers (/dev/davinciN)
+      port: 8000                    # host port of the API
+      model_source: /data/models/Qwen3-VL-4B-Instruct   # optional: weights on the host, mounted read-only
+      api_key_set: false            # true: VLLM_API_KEY comes from the environment docker runs in (vault)
+      extra_env: {}                 # more container variables
+      extra_args: []                # more `vllm serve` flags, last wins
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+
+from doctor import recipes
+
+CONFIG_LABEL = "ascend-doctor.config"
+SERVICE_LABEL = "ascend-doctor.service"
+SERVICE_KEYS = {"name", "recipe", "devices", "port", "model_source", "api_key_set", "extra_env", "extra_args"}
+
+
+class PlanError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    image: str
+    jemalloc_path: str | None = None
+    host_root: str = "/"
+    host_devices: tuple[int, ...] | None = None    # chips the host has, when known
+    candidate_port_offset: int = 10000              # a changed service is first proven on port + offset
+
+
+def plan(services: object, settings: HostSettings) -> list[dict]:
+    """Every service rendered; PlanError listing every problem when any is wrong."""
+    if not isinstance(services, list):
+        raise PlanError([f"vllm_services must be a list, not {type(services).__name__}"])
+    problems, rendered = [], []
+    for index, service in enumerate(services):
+        where = f"vllm_services[{index}]" + (f" ({service.get('name')})" if isinstance(service, dict) else "")
+        try:
+            rendered.append(_render(service, settings))
+        except PlanError as exc:
+            problems += [f"{where}: {p}" for p in exc.problems]
+    problems += _clashes(rendered, settings)
+    if problems:
+        raise PlanError(problems)
+    return rendered
+
+
+def _deployment(service: object, settings: HostSettings) -> recipes.Deployment:
+    if not isinstance(service, dict):
+        raise PlanError([f"a service must be a mapping, not {type(service).__name__}"])
+    unknown = sorted(set(service) - SERVICE_KEYS)
+    missing = sorted({"name", "recipe", "devices", "port"} - set(service))
+    problems = [f"unknown key(s) {', '.join(unknown)}" for _ in [0] if unknown]
+    problems += [f"missing {', '.join(missing)}" for _ in [0] if missing]
+    if problems:
+        raise PlanError(problems)
+    try:
+        recipe = recipes.load(str(service["recipe"]))
+    except recipes.RecipeError as exc:
+        raise PlanError([str(exc)]) from exc
+    return recipes.Deployment(
+        recipe=recipe, container_name=service["name"], image=settings.image,
+        devices=tuple(service["devices"]) if isinstance(service["devices"], list) else service["devices"],
+        port=service["port"], model_source=service.get("model_source"),
+        api_key_set=bool(service.get("api_key_set", False)), jemalloc_path=settings.jemalloc_path,
+        extra_env=dict(service.get("extra_env") or {}), extra_args=tuple(service.get("extra_args") or ()),
+        host_root=settings.host_root,
+    )
+
+
+def _render(service: object, settings: HostSettings) -> dict:
+    dep = _deployment(service, settings)
+    problems = recipes.validate(dep)
+    if not isinstance(dep.devices, tuple):
+        problems.append(f"devices: {dep.devices!r} is not a list of chip numbers")
+    if settings.host_devices is not None and isinstance(dep.devices, tuple):
+        absent = [d for d in dep.devices if d not in settings.host_devices]
+        if absent:
+            problems.append(f"devices: {', '.join(map(str, absent))} not on this host (it has "
+                            f"{', '.join(map(str, settings.host_devices)) or 'no NPU'})")
+    candidate_port = dep.port + settings.candidate_port_offset if isinstance(dep.port, int) else None
+    if candidate_port is not None and not 1 <= candidate_port <= 65535:
+        problems.append(f"port: {dep.port} + candidate offset {settings.candidate_port_offset} is past 65535")
+    if problems:
+        raise PlanError(problems)
+    config = config_hash(dep)
+    final = replace(dep, labels={CONFIG_LABEL: config, SERVICE_LABEL: dep.container_name})
+    candidate = replace(final, container_name=f"{dep.container_name}-candidate", port=candidate_port)
+    return {
+        "name": dep.container_name, "recipe": dep.recipe.name, "served_model_name": dep.recipe.served_model_name,
+        "modality": dep.recipe.modality, "port": dep.port, "candidate_port": candidate_port,
+        "devices": list(dep.devices), "network": dep.recipe.docker.network, "config": config,
+        "api_key_set": dep.api_key_set,
+        "argv": recipes.docker_run_argv(final), "candidate_argv": recipes.docker_run_argv(candidate),
+        "command": recipes.shell_line(recipes.docker_run_argv(final)),
+    }
+
+
+def config_hash(dep: recipes.Deployment) -> str:
+    """What the container runs, without its labels: equal hashes mean nothing to change."""
+    argv = recipes.docker_run_argv(replace(dep, labels={}))
+    return hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:16]
+
+
+def _clashes(rendered: list[dict], settings: HostSettings) -> list[str]:
+    problems = []
+    for field, values in (("name", [[s["name"]] for s in rendered]),
+                          ("port", [[s["port"], s["candidate_port"]] for s in rendered]),
+                          ("device", [s["devices"] for s in rendered])):
+        owners: dict[object, str] = {}
+        for service, items in zip(rendered, values):
+            for item in items:
+                if item in owners and owners[item] != service["name"]:
+                    problems.append(f"{field} {item} is used by both {owners[item]} and {service['name']}")
+                owners.setdefault(item, service["name"])
+    return problems
