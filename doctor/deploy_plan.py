@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from doctor import recipes
 
+HEALTH_INTERVAL_S = 2
 CONFIG_LABEL = "ascend-doctor.config"
 SERVICE_LABEL = "ascend-doctor.service"
 SERVICE_KEYS = {"name", "recipe", "devices", "port", "model_source", "api_key_set", "extra_env", "extra_args"}
@@ -101,14 +102,30 @@ def _render(service: object, settings: HostSettings) -> dict:
     config = config_hash(dep)
     final = replace(dep, labels={CONFIG_LABEL: config, SERVICE_LABEL: dep.container_name})
     candidate = replace(final, container_name=f"{dep.container_name}-candidate", port=candidate_port)
+    inside = dep.recipe.docker.port if dep.recipe.docker.network != "host" else None
     return {
         "name": dep.container_name, "recipe": dep.recipe.name, "served_model_name": dep.recipe.served_model_name,
         "modality": dep.recipe.modality, "port": dep.port, "candidate_port": candidate_port,
-        "devices": list(dep.devices), "network": dep.recipe.docker.network, "config": config,
+        "devices": list(dep.devices), "tp": dep.recipe.tensor_parallel_size,
+        "network": dep.recipe.docker.network, "config": config,
         "api_key_set": dep.api_key_set,
-        "argv": recipes.docker_run_argv(final), "candidate_argv": recipes.docker_run_argv(candidate),
+        "argv": recipes.docker_run_argv(final),
+        "launch_argv": launch_argv(recipes.docker_run_argv(final), inside or final.port),
+        "candidate_launch_argv": launch_argv(recipes.docker_run_argv(candidate), inside or candidate.port),
         "command": recipes.shell_line(recipes.docker_run_argv(final)),
     }
+
+
+def launch_argv(argv: list[str], port: int) -> list[str]:
+    """How a container is first started: without a restart policy, so a model that fails to load
+    stops instead of restarting forever, and with a health check the deploy waits on. The role
+    sets the policy of the definition once the container has proved itself."""
+    at = argv.index("--restart")
+    probe = ("python3 -c \"import urllib.request; "
+             f"urllib.request.urlopen('http://127.0.0.1:{port}/health', timeout=5)\"")
+    health = ["--health-cmd", probe, "--health-interval", f"{HEALTH_INTERVAL_S}s", "--health-timeout", "6s",
+              "--health-retries", "3"]
+    return [*argv[:at], *health, "--restart", "no", *argv[at + 2:]]
 
 
 def config_hash(dep: recipes.Deployment) -> str:

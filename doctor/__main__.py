@@ -1,0 +1,5 @@
+"""`python -m doctor` runs the ascend-doctor command."""
+
+from doctor.cli import entry
+
+entry()

@@ -1,0 +1,46 @@
+"""Filters the roles use on the controller; the logic lives in the doctor package."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+try:
+    from doctor import compat
+    from doctor.deploy_plan import HostSettings, PlanError, plan
+except ImportError as exc:  # the controller needs `pip install ascend-doctor`
+    MISSING = exc
+else:
+    MISSING = None
+
+
+def _need_doctor() -> None:
+    if MISSING is not None:
+        raise AnsibleFilterError(f"the ascend-doctor package is not importable on the controller ({MISSING}); "
+                                 "run `pip install ascend-doctor` where ansible-playbook runs")
+
+
+def vllm_plan(services, image, jemalloc_path=None, host_root="/", host_devices=None, candidate_port_offset=10000):
+    """Every service of a host checked together and rendered (see doctor/deploy_plan.py)."""
+    _need_doctor()
+    settings = HostSettings(image=image, jemalloc_path=jemalloc_path or None, host_root=host_root,
+                            host_devices=tuple(host_devices) if host_devices is not None else None,
+                            candidate_port_offset=int(candidate_port_offset))
+    try:
+        return plan(services, settings)
+    except PlanError as exc:
+        raise AnsibleFilterError("the inventory's vllm_services are not valid:\n- " + "\n- ".join(exc.problems))
+
+
+def jemalloc_in_image(image, arch):
+    """Where jemalloc is inside a vllm-ascend image: openEuler images keep it in /usr/lib64."""
+    _need_doctor()
+    family = "openEuler" if compat.image_tag_os(str(image)) == "openeuler" else "ubuntu"
+    path = compat.jemalloc_path(family, str(arch))
+    if not path:
+        raise AnsibleFilterError(f"no known jemalloc path for image {image} on {arch}")
+    return path
+
+
+class FilterModule:
+    def filters(self):
+        return {"vllm_plan": vllm_plan, "jemalloc_in_image": jemalloc_in_image}

