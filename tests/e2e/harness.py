@@ -41,11 +41,13 @@ def get_json(url: str, timeout: float = 10) -> object:
         return json.loads(reply.read())
 
 
-def chat(port: int, model: str, timeout: float = 30) -> str:
+def chat(port: int, model: str, timeout: float = 30, api_key: str | None = None) -> str:
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hello"}],
                        "max_tokens": 3, "temperature": 0}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as reply:
         return json.loads(reply.read())["choices"][0]["message"]["content"]
 

@@ -122,14 +122,23 @@ def test_failed_redeploy_keeps_the_old_container_serving(deployed):
 
 
 def test_changed_config_replaces_the_container_after_proving_it(deployed):
-    inventory = harness.write_inventory(deployed["work"] / "changed.yml", deployed["host"],
-                                        services(deployed["model"], ["--max-num-seqs", "4"]),
+    """The new configuration also turns on an API key from a (vault) variable."""
+    changed_services = services(deployed["model"], ["--max-num-seqs", "4"])
+    changed_services[0]["api_key_set"] = True
+    inventory = harness.write_inventory(deployed["work"] / "keyed.yml", deployed["host"], changed_services,
+                                        vllm_api_key="e2e-s3cret",
                                         service_config_dir=str(deployed["work"] / "services"))
     before = harness.container_id(SINGLE)
     changed = harness.playbook(inventory)
     assert changed.rc == 0, changed.output[-6000:]
+    assert "e2e-s3cret" not in changed.output
     after = harness.container_id(SINGLE)
     assert after and after != before
-    assert "--max-num-seqs" in json.loads(harness.docker("inspect", SINGLE).stdout)[0]["Config"]["Cmd"]
+    inspect = json.loads(harness.docker("inspect", SINGLE).stdout)[0]
+    assert "--max-num-seqs" in inspect["Config"]["Cmd"] and "e2e-s3cret" not in " ".join(inspect["Config"]["Cmd"])
+    assert inspect["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert harness.container_id(f"{SINGLE}-previous") is None
-    assert harness.chat(SINGLE_PORT, "qwen3vl") is not None
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        harness.chat(SINGLE_PORT, "qwen3vl")
+    assert refused.value.code == 401
+    assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
