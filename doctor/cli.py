@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="inspect the host (or a snapshot) and report what is wrong")
     _add_target_args(check)
     check.add_argument("--snapshot", metavar="DIR", help="check a snapshot written by `collect` instead of this host")
-    check.add_argument("--tp", type=positive_int, default=1, help="tensor-parallel size of the deployment (1)")
+    check.add_argument("--tp", type=positive_int, help="tensor-parallel size of the deployment (1, or the recipe's)")
+    check.add_argument("--recipe", help="the recipe the deployment runs (`ascend-doctor list-recipes`); sets --tp")
     check.add_argument("--image", help="the vllm-ascend image tag the deployment will run")
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
                        help="report this check's FAIL as a WARN (repeatable, or comma-separated)")
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
     smoke.add_argument("--json", action="store_true")
 
+    sub.add_parser("list-recipes", help="list the deployment recipes")
     listing = sub.add_parser("list-checks", help="list every check code")
     listing.add_argument("--json", action="store_true")
     explain = sub.add_parser("explain", help="print the runbook page of a check")

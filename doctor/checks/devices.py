@@ -194,6 +194,36 @@ def _memory(chip) -> tuple[int, int]:
     return chip.memory_used_mb or 0, chip.memory_total_mb or 0
 
 
+def check_chip_memory(facts: Facts, intent: Intent):
+    from doctor import recipes
+
+    recipe = recipes.load(intent.recipe)
+    need_gib = recipe.resources.min_hbm_gib_per_chip
+    info, chips = chips_in_scope(facts, intent)
+    if not chips:
+        return skipped("no chip of the intended devices is listed by npu-smi (see DEV005)")
+    sizes = {c.device_index: _memory(c)[1] for c in chips}
+    evidence = "; ".join(f"device {d}: {mb} MB" for d, mb in sizes.items()) + f"; recipe {recipe.name} needs " \
+        f"{need_gib} GiB per chip ({recipe.resources.note})"
+    small = [d for d, mb in sizes.items() if mb < need_gib * 1024]
+    if small:
+        return failed(f"device(s) {', '.join(map(str, small))} have less than the {need_gib} GiB per chip "
+                      f"recipe {recipe.name} needs", evidence,
+                      "Use chips with more memory (e.g. 64 GB 910B1/B2/B3 or A3 instead of 32 GB 910B4), or a "
+                      "recipe with more chips per instance.")
+    return passed(f"every intended chip has at least {need_gib} GiB", evidence)
+
+
+def _recipe_states_memory(intent: Intent) -> str | None:
+    if not intent.recipe:
+        return "only with --recipe"
+    from doctor import recipes
+
+    if recipes.load(intent.recipe).resources.min_hbm_gib_per_chip is None:
+        return f"recipe {intent.recipe} states no memory per chip"
+    return None
+
+
 CHECKS = [
     Check("DEV001", "device-nodes-missing", "the intended /dev/davinciN nodes exist as character devices",
           check_device_nodes, evidence=("dev",)),
@@ -207,4 +237,6 @@ CHECKS = [
           check_chip_count, evidence=("npu-smi info",)),
     Check("DEV006", "chips-busy", "no process holds the intended chips and their memory is free",
           check_chips_busy, evidence=("npu-smi info",)),
+    Check("DEV007", "chip-memory-too-small", "the intended chips have the memory per chip the recipe needs",
+          check_chip_memory, applies=_recipe_states_memory, evidence=("npu-smi info",)),
 ]

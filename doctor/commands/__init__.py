@@ -14,6 +14,7 @@ COMMANDS = {
     "parse": ("doctor.commands.parse", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
     "list-checks": ("doctor.commands.catalog", "list_checks"),
+    "list-recipes": ("doctor.commands.catalog", "list_recipes"),
     "explain": ("doctor.commands.catalog", "explain"),
 }
 

@@ -38,3 +38,12 @@ def explain(args, runtime: Runtime) -> int:
         raise UsageError(f"the runbook page of {check.code} is not installed")
     print(page, file=runtime.stdout, end="" if page.endswith("\n") else "\n")
     return ExitStatus.OK
+
+
+def list_recipes(args, runtime: Runtime) -> int:
+    from doctor import recipes
+
+    for name in recipes.names():
+        r = recipes.load(name)
+        print(f"{name:<22} {r.modality:<7} TP {r.tensor_parallel_size}  {r.npus} NPU  {r.model}", file=runtime.stdout)
+    return ExitStatus.OK

@@ -21,12 +21,27 @@ def ignored_codes(values: list[str]) -> list[str]:
     return [by_code(c).code for c in codes]
 
 
+def recipe_of(args):
+    if not args.recipe:
+        return None
+    from doctor import recipes
+
+    try:
+        return recipes.load(args.recipe)
+    except recipes.RecipeError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def intent_of(args, devices: tuple[int, ...] | None) -> Intent:
-    if devices is not None and len(devices) < args.tp:
-        raise UsageError(f"--tp {args.tp} needs at least {args.tp} devices; --devices gives {len(devices)}")
-    if devices is not None and len(devices) % args.tp:
-        raise UsageError(f"--tp {args.tp} does not divide the {len(devices)} devices given")
-    return Intent(devices=devices, tp=args.tp, image=args.image)
+    recipe = recipe_of(args)
+    tp = args.tp or (recipe.tensor_parallel_size if recipe else 1)
+    if devices is not None and len(devices) < tp:
+        raise UsageError(f"--tp {tp} needs at least {tp} devices; --devices gives {len(devices)}")
+    if devices is not None and len(devices) % tp:
+        raise UsageError(f"--tp {tp} does not divide the {len(devices)} devices given")
+    if recipe and devices is not None and len(devices) != recipe.npus:
+        raise UsageError(f"recipe {recipe.name} runs on {recipe.npus} NPU(s); --devices gives {len(devices)}")
+    return Intent(devices=devices, tp=tp, image=args.image, recipe=recipe.name if recipe else None)
 
 
 def snapshot_devices(evidence) -> tuple[int, ...] | None:

@@ -78,3 +78,28 @@ def test_snapshot_round_trip_reaches_the_same_findings(cli, tmp_path):
         assert [(f["code"], f["status"], f["summary"]) for f in offline["findings"]] == \
             [(f["code"], f["status"], f["summary"]) for f in live["findings"]], name
         assert offline["source"] == str(snap)
+
+
+def test_recipe_sets_tp_and_checks_chip_memory(cli, tmp_path):
+    root, env = host(tmp_path, hosts.atlas_800i_a2_healthy())     # 910B4: 32 GB per chip
+    ran = cli("check", "--root", str(root), "--recipe", "qwen2.5-vl-32b-tp2", "--devices", "0,1", "--json",
+              environ=env)
+    report = json.loads(ran.out)
+    assert report["intent"]["tp"] == 2 and report["intent"]["recipe"] == "qwen2.5-vl-32b-tp2"
+    memory = next(f for f in report["findings"] if f["code"] == "DEV007")
+    assert memory["status"] == "FAIL" and "64 GiB" in memory["summary"]
+    small = json.loads(cli("check", "--root", str(root), "--recipe", "qwen3-vl-4b", "--json", environ=env).out)
+    assert next(f for f in small["findings"] if f["code"] == "DEV007")["status"] == "SKIP"
+
+
+def test_recipe_mistakes_are_usage_errors(cli):
+    assert "unknown recipe 'nope'" in cli("check", "--recipe", "nope").err
+    ran = cli("check", "--recipe", "qwen2.5-vl-32b-tp2", "--devices", "0")
+    assert ran.code == 2 and "needs at least 2 devices" in ran.err
+    ran = cli("check", "--recipe", "qwen3-vl-4b", "--devices", "0,1")
+    assert ran.code == 2 and "runs on 1 NPU(s)" in ran.err
+
+
+def test_list_recipes(cli):
+    ran = cli("list-recipes")
+    assert ran.code == 0 and "qwen2.5-vl-32b-tp2" in ran.out and "TP 2" in ran.out
