@@ -82,7 +82,7 @@ def main() -> int:
         model = work / "tiny"
         subprocess.run([sys.executable, str(harness.REPO / "tests/e2e/support/make_tiny_model.py"), str(model)],
                        check=True, capture_output=True)
-        spec = replace(hosts.atlas_800i_a2_healthy(), directories=("/usr/local/dcmi", "/usr/local/Ascend/driver/lib64",
+        spec = replace(hosts.atlas_800i_a2_64g(), directories=("/usr/local/dcmi", "/usr/local/Ascend/driver/lib64",
                                                                    "/root/.cache"), docker=None)
         root = simhost.build(work / "host", spec)
         service = harness.service(NAME, "qwen3-vl-4b", [0], PORT, model)

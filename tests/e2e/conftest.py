@@ -55,8 +55,8 @@ def tiny_model(tmp_path_factory, engine):
 
 @pytest.fixture(scope="session")
 def ascend_host(tmp_path_factory, engine) -> Path:
-    """A healthy A2 host tree: real /dev/davinciN nodes, driver files, npu-smi replaying a capture."""
-    spec = replace(hosts.atlas_800i_a2_healthy(), directories=DRIVER_DIRS, docker=None)
+    """A healthy 64 GB A2 host tree: real /dev/davinciN nodes, driver files, npu-smi replaying a capture."""
+    spec = replace(hosts.atlas_800i_a2_64g(), directories=DRIVER_DIRS, docker=None)
     return simhost.build(tmp_path_factory.mktemp("ascend-host"), spec)
 
 

@@ -59,3 +59,22 @@ def test_model_that_fails_to_load_is_reported_with_its_log(tmp_path, ascend_host
     assert "e2e-noload did not come up" in play.output
     assert "last 60 lines of the container's log" in play.output
     assert harness.container_id("e2e-noload") is None
+
+
+def test_preflight_stops_on_a_host_whose_chips_are_too_small(tmp_path, tiny_model, clean):
+    """The doctor runs first: the 32B TP recipe on 32 GB 910B4 chips stops the play with the finding."""
+    from dataclasses import replace
+
+    from tests.e2e.conftest import DRIVER_DIRS
+    from tests.support import hosts, simhost
+
+    small = simhost.build(tmp_path / "host", replace(hosts.atlas_800i_a2_healthy(), directories=DRIVER_DIRS))
+    inventory = harness.write_inventory(
+        tmp_path / "hosts.yml", small,
+        [harness.service("e2e-toosmall", "qwen2.5-vl-32b-tp2", [0, 1], 18501, tiny_model)],
+        service_config_dir=str(tmp_path / "services"))
+    play = harness.playbook(inventory)
+    assert play.rc != 0
+    assert "[FAIL] DEV007 chip-memory-too-small" in play.output and "fix:" in play.output
+    assert harness.container_id("e2e-toosmall") is None
+    assert not (tmp_path / "services").exists()

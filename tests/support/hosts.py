@@ -7,6 +7,7 @@ from dataclasses import replace
 from tests.support.simhost import HostSpec
 
 A2_TABLE = "npu-smi-info/blog-800IA2-910B4-x8-25.0.rc1.1.txt"
+A2_64G_TABLE = "npu-smi-info/vllm-ascend-622-910B2-x8-24.1.0.txt"
 A3_TABLE = "npu-smi-info/vllm-ascend-3689-A3-8x2chip-25.3.rc1-procs.txt"
 DUO_TABLE = "npu-smi-info/gofixture-300IDuo-310P3-4x2chip-25.5.1-alldash.txt"
 ALARM_TABLE = "npu-smi-info/nputop-fixture-310B4-alarm-23.0.0.txt"
@@ -53,6 +54,11 @@ def atlas_800i_a2_healthy() -> HostSpec:
         hccn=hccn_replies(range(8)),
         files=dict(BASE_FILES), extra_files=dict(BASE_EXTRA), env=dict(BASE_ENV), docker="up",
     )
+
+
+def atlas_800i_a2_64g() -> HostSpec:
+    """8x 910B2 with 64 GB each, idle: room for the tutorials' 32B model on two chips."""
+    return replace(atlas_800i_a2_healthy(), npu_smi={"info": A2_64G_TABLE})
 
 
 def atlas_800_a3_busy() -> HostSpec:
