@@ -101,7 +101,6 @@ def write_inventory(path: Path, host_root: Path, services: list[dict], **host_va
         "smoke_modality": "text",         # the random test model reads no images
         "smoke_wait": 600,
         "service_start_wait": 600,
-        "host_install_jemalloc": False,   # the host has no use for it; the image carries its own
         "vllm_services": services,
     }
     variables.update(host_vars)
