@@ -144,3 +144,21 @@ def test_changed_config_replaces_the_container_after_proving_it(deployed):
         harness.chat(SINGLE_PORT, "qwen3vl")
     assert refused.value.code == 401
     assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
+
+
+def test_doctor_playbook_checks_and_changes_nothing(deployed):
+    before = {n: harness.container_id(n) for n in (SINGLE, TP)}
+    checked = harness.playbook(deployed["inventory"], "doctor.yml")
+    assert checked.rc == 0, checked.output[-4000:]
+    assert checked.task_status("preflight : Run ascend-doctor for each service") == "ok"
+    assert checked.recap()["changed"] == 0
+    assert {n: harness.container_id(n) for n in (SINGLE, TP)} == before
+
+
+def test_undeploy_removes_the_services_and_their_definitions(deployed):
+    removed = harness.playbook(deployed["inventory"], "undeploy.yml")
+    assert removed.rc == 0, removed.output[-4000:]
+    assert harness.container_id(SINGLE) is None and harness.container_id(TP) is None
+    assert not list((deployed["work"] / "services").glob("*.json"))
+    again = harness.playbook(deployed["inventory"], "undeploy.yml")
+    assert again.rc == 0 and again.recap()["changed"] == 0
