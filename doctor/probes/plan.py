@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 import time
@@ -187,13 +186,3 @@ def _meta(options: Options, started: float) -> dict:
         "collected_at": started,
         "python": options.python,
     }
-
-
-def evidence_json(evidence: Evidence, key: str) -> object | None:
-    obs = evidence.get(key)
-    if obs is None or not obs.ok:
-        return None
-    try:
-        return json.loads(obs.output)
-    except ValueError:
-        return None

@@ -1,6 +1,5 @@
 """ENV checks over simulated hosts."""
 
-from dataclasses import replace
 
 from doctor.checks.base import Intent
 from tests.support import hosts
