@@ -68,3 +68,13 @@ def test_codes_are_unique_and_well_formed():
     for check in CATALOG:
         assert re.fullmatch(r"(DEV|DRV|CANN|ENV|NET|SVC|FLEET)\d{3}", check.code)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", check.name)
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    import subprocess
+    import sys
+
+    # `true` exits at once, so the doctor writes into a pipe nobody reads.
+    done = subprocess.run(f"(sleep 0.3; {sys.executable} -m doctor list-checks; echo rc=$? >&2) | true",
+                          shell=True, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and "rc=0" in done.stderr
