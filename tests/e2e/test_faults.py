@@ -78,3 +78,18 @@ def test_preflight_stops_on_a_host_whose_chips_are_too_small(tmp_path, tiny_mode
     assert "[FAIL] DEV007 chip-memory-too-small" in play.output and "fix:" in play.output
     assert harness.container_id("e2e-toosmall") is None
     assert not (tmp_path / "services").exists()
+
+
+def test_a_container_left_aside_by_an_interrupted_run_stops_the_play(tmp_path, ascend_host, tiny_model, clean):
+    """Which of the two is the good one is the operator's call: both stay as they are."""
+    for name in ("e2e-stale", "e2e-stale-previous"):
+        harness.docker("create", "--name", name, "--entrypoint", "true", harness.IMAGE, check=True)
+    before = {n: harness.container_id(n) for n in ("e2e-stale", "e2e-stale-previous")}
+    inventory = harness.write_inventory(
+        tmp_path / "hosts.yml", ascend_host,
+        [harness.service("e2e-stale", "qwen3-vl-4b", [0], 18601, tiny_model)],
+        service_config_dir=str(tmp_path / "services"))
+    play = harness.playbook(inventory)
+    assert play.rc != 0
+    assert "e2e-stale-previous exists: an earlier run was interrupted" in play.output
+    assert {n: harness.container_id(n) for n in before} == before
