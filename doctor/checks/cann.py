@@ -8,6 +8,7 @@ from doctor import compat
 from doctor.cann import cann_version, installs
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
 from doctor.facts import Facts
+from doctor.probes.plan import DRIVER_INFO
 from doctor.stack import driver_version
 
 
@@ -87,5 +88,5 @@ CHECKS = [
     Check("CANN002", "set-env-not-loaded", "CANN's set_env.sh exists and its environment is loaded",
           check_set_env, evidence=("paths", "env")),
     Check("CANN003", "driver-too-old-for-cann", "the driver is new enough for the installed CANN",
-          check_cann_driver, evidence=("file:/usr/local/Ascend/driver/version.info",)),
+          check_cann_driver, evidence=(f"file:{DRIVER_INFO}",)),
 ]

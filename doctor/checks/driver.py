@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from doctor.checks.base import Check, failed, passed, skipped, warned
+from doctor.checks.base import ERROR, Check, failed, passed, skipped, warned
 from doctor.evidence import MISSING, NOT_A_FILE
-from doctor.facts import Facts
+from doctor.facts import Facts, Undecided
+from doctor.parsers.errors import ParseError
 from doctor.parsers import version_files
+from doctor.probes.plan import DRIVER_INFO
 
-DRIVER_INFO = "/usr/local/Ascend/driver/version.info"
 FIRMWARE_INFO = "/usr/local/Ascend/firmware/version.info"
 INSTALL_INFO = "/etc/ascend_install.info"
 DRIVER_MOUNT = f"-v {DRIVER_INFO}:{DRIVER_INFO}"
-
-
-def driver_version(facts: Facts) -> str | None:
-    fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
-    return version_files.version_of(fields)
 
 
 def check_driver_version(facts: Facts, intent):
@@ -42,8 +38,10 @@ def check_firmware(facts: Facts, intent):
         return skipped(f"{FIRMWARE_INFO} is not visible here (containers do not mount it); run on the host")
     firmware = version_files.version_of(facts.parsed(f"file:{FIRMWARE_INFO}", version_files.parse_version_file))
     driver_fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
-    ranges = facts.parsed(f"file:{DRIVER_INFO}", lambda text: version_files.parse_ranges(
-        version_files.parse_version_file(text).get("compatible_version_fw", "")))
+    try:
+        ranges = version_files.parse_ranges(driver_fields.get("compatible_version_fw", ""))
+    except ParseError as exc:
+        raise Undecided(ERROR, f"could not read `file:{DRIVER_INFO}`: {exc.reason}", exc.excerpt) from exc
     evidence = f"firmware {firmware}; driver compatible_version_fw={driver_fields.get('compatible_version_fw', '-')}"
     if not firmware or not ranges:
         return skipped("the driver names no firmware range to compare with", evidence)

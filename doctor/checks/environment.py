@@ -8,7 +8,7 @@ from doctor import compat
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
 from doctor.facts import Facts, Undecided
 from doctor.parsers import version_files
-from doctor.probes.plan import JEMALLOC_CANDIDATES, preload_candidates, preload_entries
+from doctor.probes.plan import DRIVER_INFO, JEMALLOC_CANDIDATES, preload_candidates, preload_entries
 from doctor.stack import installed_stack
 
 SHM_MIN_BYTES = 1024 ** 3
@@ -168,7 +168,7 @@ def _not_without_image(intent: Intent) -> str | None:
 
 CHECKS = [
     Check("ENV001", "stack-mismatch", "vllm, torch, torch-npu, CANN, Python and driver fit the vllm-ascend release",
-          check_stack, evidence=("python-packages", "cann", f"file:{'/usr/local/Ascend/driver/version.info'}")),
+          check_stack, evidence=("python-packages", "cann", f"file:{DRIVER_INFO}")),
     Check("ENV002", "image-variant-mismatch", "the image variant (-a3, -310p or plain) fits the SoC",
           check_image_variant, applies=_not_without_image, evidence=("npu-smi info",)),
     Check("ENV003", "jemalloc-missing", "jemalloc is installed where this OS and architecture keep it",

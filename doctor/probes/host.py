@@ -79,5 +79,4 @@ def probe_platform() -> Observation:
 
 
 def probe_python(python: str, timeout: float, search_dirs: list[str]) -> Observation:
-    obs = run_command("python-packages", [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)
-    return obs
+    return run_command("python-packages", [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)

@@ -18,8 +18,9 @@ from doctor.probes.files import describe_paths, list_dir, read_file, under_root
 
 DEVICE_DIR_PREFIXES = ("davinci", "devmm_svm", "hisi_hdc")
 TOOL_DIRS = ("/usr/local/bin", "/usr/local/sbin", "/usr/local/Ascend/driver/tools", "/usr/bin", "/usr/sbin")
+DRIVER_INFO = "/usr/local/Ascend/driver/version.info"
 VERSION_FILES = (
-    "/usr/local/Ascend/driver/version.info",
+    DRIVER_INFO,
     "/usr/local/Ascend/firmware/version.info",
     "/etc/ascend_install.info",
     "/etc/os-release",

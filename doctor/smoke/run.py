@@ -68,8 +68,9 @@ def wait_for_health(smoke: Smoke, sleep=time.sleep, clock=time.monotonic) -> Ste
 
 def check_models(smoke: Smoke) -> Step:
     reply = request(smoke.endpoint("/v1/models"), api_key=smoke.api_key, timeout=smoke.request_timeout_s)
-    names = [m.get("id") for m in (reply.json() or {}).get("data", []) if isinstance(m, dict)] \
-        if isinstance(reply.json(), dict) else []
+    listing = reply.json()
+    models = listing.get("data") if isinstance(listing, dict) else None
+    names = [m.get("id") for m in models if isinstance(m, dict)] if isinstance(models, list) else []
     if not reply.ok:
         return Step("models", False, _failure("GET /v1/models", reply), reply.seconds)
     if smoke.model not in names:
