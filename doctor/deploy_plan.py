@@ -55,7 +55,7 @@ def plan(services: object, settings: HostSettings) -> list[dict]:
             rendered.append(_render(service, settings))
         except PlanError as exc:
             problems += [f"{where}: {p}" for p in exc.problems]
-    problems += _clashes(rendered, settings)
+    problems += _clashes(rendered)
     if problems:
         raise PlanError(problems)
     return rendered
@@ -66,8 +66,11 @@ def _deployment(service: object, settings: HostSettings) -> recipes.Deployment:
         raise PlanError([f"a service must be a mapping, not {type(service).__name__}"])
     unknown = sorted(set(service) - SERVICE_KEYS)
     missing = sorted({"name", "recipe", "devices", "port"} - set(service))
-    problems = [f"unknown key(s) {', '.join(unknown)}" for _ in [0] if unknown]
-    problems += [f"missing {', '.join(missing)}" for _ in [0] if missing]
+    problems = []
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)}")
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
     if problems:
         raise PlanError(problems)
     try:
@@ -134,15 +137,16 @@ def config_hash(dep: recipes.Deployment) -> str:
     return hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:16]
 
 
-def _clashes(rendered: list[dict], settings: HostSettings) -> list[str]:
+def _clashes(rendered: list[dict]) -> list[str]:
+    """Names, ports (with candidate ports) and devices that two services claim."""
     problems = []
-    for field, values in (("name", [[s["name"]] for s in rendered]),
-                          ("port", [[s["port"], s["candidate_port"]] for s in rendered]),
-                          ("device", [s["devices"] for s in rendered])):
-        owners: dict[object, str] = {}
-        for service, items in zip(rendered, values):
-            for item in items:
-                if item in owners and owners[item] != service["name"]:
-                    problems.append(f"{field} {item} is used by both {owners[item]} and {service['name']}")
-                owners.setdefault(item, service["name"])
+    for field, claims in (("name", lambda s: [s["name"]]),
+                          ("port", lambda s: [s["port"], s["candidate_port"]]),
+                          ("device", lambda s: s["devices"])):
+        owners: dict[object, int] = {}
+        for index, service in enumerate(rendered):
+            for item in claims(service):
+                first = owners.setdefault(item, index)
+                if first != index:
+                    problems.append(f"{field} {item} is used by both {rendered[first]['name']} and {service['name']}")
     return problems
