@@ -30,3 +30,11 @@ def redact_argv(argv: list[str]) -> list[str]:
     for arg in argv:
         out.append(REDACTED if out and out[-1] == "--api-key" else redact_text(arg))
     return out
+
+
+def redact_observation(obs):
+    """The observation with secrets redacted in its output, stderr and argv."""
+    from dataclasses import replace
+
+    return replace(obs, output=redact_text(obs.output), stderr=redact_text(obs.stderr),
+                   argv=tuple(redact_argv(list(obs.argv))))

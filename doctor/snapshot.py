@@ -13,7 +13,7 @@ import shutil
 import tempfile
 
 from doctor.evidence import STATUSES, Evidence, Observation
-from doctor.redact import redact_argv, redact_text
+from doctor.redact import redact_observation
 
 SCHEMA = "ascend-doctor-snapshot/1"
 MANIFEST = "manifest.json"
@@ -58,15 +58,12 @@ def write(evidence: Evidence, directory: str, force: bool = False) -> str:
 def _fill(evidence: Evidence, staging: str) -> None:
     taken: set[str] = set()
     items = []
-    for obs in evidence.observations.values():
+    for obs in map(redact_observation, evidence.observations.values()):
         name = file_name(obs.key, taken) if obs.output else None
         if name:
             with open(os.path.join(staging, name), "w", encoding="utf-8") as handle:
-                handle.write(redact_text(obs.output))
-        entry = obs.to_manifest(name)
-        entry["stderr"] = redact_text(entry["stderr"])
-        entry["argv"] = redact_argv(entry["argv"])
-        items.append(entry)
+                handle.write(obs.output)
+        items.append(obs.to_manifest(name))
     manifest = {"schema": SCHEMA, "meta": evidence.meta, "items": items}
     with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1, sort_keys=True)

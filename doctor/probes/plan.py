@@ -14,6 +14,7 @@ from doctor import __version__
 from doctor.evidence import Evidence, Observation
 from doctor.probes import host
 from doctor.probes.command import run_command
+from doctor.redact import redact_observation
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
 
 DEVICE_DIR_PREFIXES = ("davinci", "devmm_svm", "hisi_hdc")
@@ -158,9 +159,9 @@ def collect(options: Options) -> Evidence:
     started = time.time()
     evidence = Evidence(meta=_meta(options, started))
     for obs in run_all(plan(options)):
-        evidence.add(obs)
+        evidence.add(redact_observation(obs))
     for obs in run_all(follow_ups(evidence, options)):
-        evidence.add(obs)
+        evidence.add(redact_observation(obs))
     evidence.meta["duration_s"] = round(time.time() - started, 3)
     return evidence
 
