@@ -43,15 +43,19 @@ def kind_of(mode: int) -> str:
     return "a special file"
 
 
-def read_file(path: str, limit: int, follow_links: bool = True, deadline: float | None = None) -> bytes:
+def read_file(path: str, limit: int, follow_links: bool = True, deadline: float | None = None,
+              allow_hard_links: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes.
 
-    Raises ReadRefused for anything else (with follow_links=False, for a link too),
+    Raises ReadRefused for anything else (with follow_links=False, for a link too, and with
+    allow_hard_links=False for a file that has other names, which may lie outside its folder),
     TooLarge past the limit, OSError (FileNotFoundError, PermissionError ...) as open() does.
     """
     info = os.stat(path) if follow_links else os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
         raise ReadRefused(f"{path} is {kind_of(info.st_mode)}, not a regular file; not read")
+    if not allow_hard_links and info.st_nlink > 1:
+        raise ReadRefused(f"{path} has {info.st_nlink} hard links and may be a file from elsewhere; not read")
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
     if not follow_links:
         flags |= getattr(os, "O_NOFOLLOW", 0)

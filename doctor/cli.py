@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from doctor import __version__
@@ -11,36 +12,71 @@ from doctor.exit_codes import ExitStatus
 from doctor.runtime import Runtime
 
 
+MAX_DEVICE_INDEX = 255        # /dev/davinciN: a host has at most 16 chips; more is a typo
+MAX_COUNT = 1024              # --tp and other counts
+MAX_SECONDS = 24 * 3600
+
+
+def _shown(text: str) -> str:
+    from doctor.printable import printable_line
+
+    return printable_line(text[:80]) + ("..." if len(text) > 80 else "")
+
+
+def _ascii_int(text: str) -> int | None:
+    """A whole number written in ASCII digits ('٢' is not 2 here), or None."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def device_list(text: str) -> tuple[int, ...]:
     """'0,1' or '0-3' or '0,2-3' -> (0, 1, ...)."""
     devices: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            low, _, high = part.partition("-")
-            devices += range(int(low), int(high) + 1) if high else [int(low)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a device list like 0,1 or 0-3") from None
-    if not devices or min(devices) < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a device list like 0,1 or 0-3")
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        low, dash, high = part.partition("-")
+        first, last = _ascii_int(low), _ascii_int(high) if dash else _ascii_int(low)
+        if first is None or last is None or last < first:
+            raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a device list like 0,1 or 0-3")
+        if last > MAX_DEVICE_INDEX:
+            raise argparse.ArgumentTypeError(f"'{_shown(text)}' names device {last}; a host has devices "
+                                             f"0 to at most {MAX_DEVICE_INDEX}")
+        devices += range(first, last + 1)
+    if not devices:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a device list like 0,1 or 0-3")
     if len(set(devices)) != len(devices):
-        raise argparse.ArgumentTypeError(f"'{text}' names a device twice")
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' names a device twice")
     return tuple(devices)
 
 
 def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return int(text)
+    value = _ascii_int(text)
+    if value is None or not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a whole number from 1 to {MAX_COUNT}")
+    return value
 
 
 def positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0 and at most a day: nan, inf and 1e400 are refused."""
     try:
-        value = float(text)
+        value = float(text) if text.strip().isascii() else math.nan
     except ValueError:
-        value = -1
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a number of seconds above 0 "
+                                         f"and at most {MAX_SECONDS}")
     return value
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with the user's text in its messages shown, never obeyed, by the terminal."""
+
+    def error(self, message: str):
+        from doctor.printable import printable
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
 
 
 def _add_target_args(p: argparse.ArgumentParser) -> None:
@@ -51,7 +87,7 @@ def _add_target_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
+    parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -114,16 +150,30 @@ def main(argv: list[str] | None = None, runtime: Runtime | None = None) -> int:
     except KeyboardInterrupt:
         runtime.log("interrupted")
         return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`ascend-doctor check | head -1`): stop quietly, with the verdict.
+        _silence_stdout()
+        return runtime.decided if runtime.decided is not None else ExitStatus.OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def entry() -> None:
     try:
         code = main(sys.argv[1:])
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
-        # The reader went away (`ascend-doctor ... | head`): stop quietly, as other tools do.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         code = ExitStatus.OK
+    except KeyboardInterrupt:   # between commands' own handlers, e.g. while Python imports
+        code = ExitStatus.INTERRUPTED
     sys.exit(code)

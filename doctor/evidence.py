@@ -12,7 +12,10 @@ NOT_A_FILE = "not-a-file"    # exists, but is a directory (a docker -v of an abs
 PERMISSION = "permission"    # exists, but could not be read or executed
 TIMEOUT = "timeout"          # killed at its deadline
 FAILED = "failed"            # could not be run at all for another reason (OSError ...)
-STATUSES = (OK, MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, FAILED)
+TOO_LARGE = "too-large"      # more output than a probe keeps: cut at the limit, not to be trusted whole
+REFUSED = "refused"          # exists, but is not something to read (a FIFO, a device, a link out of a snapshot)
+STATUSES = (OK, MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, FAILED, TOO_LARGE, REFUSED)
+UNDECIDABLE = (TIMEOUT, TOO_LARGE, REFUSED)   # evidence that exists but cannot be judged: ERROR, not SKIP
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ so every check words it the same way.
 from __future__ import annotations
 
 import json
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from doctor.checks.base import ERROR, SKIP
-from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, Evidence, Observation
+from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, UNDECIDABLE, Evidence, Observation
 from doctor.parsers import npu_smi_info
 from doctor.parsers.errors import ParseError, excerpt
 from doctor.parsers.text import decode
@@ -28,7 +28,7 @@ class Undecided(Exception):
 def describe_failure(obs: Observation) -> str:
     if obs.status == TIMEOUT:
         return f"`{obs.key}` {obs.detail}"
-    if obs.status in (MISSING, NOT_A_FILE, PERMISSION):
+    if obs.status in (MISSING, NOT_A_FILE, PERMISSION, *UNDECIDABLE):
         return obs.detail
     return f"`{obs.key}` could not run: {obs.detail}"
 
@@ -48,7 +48,7 @@ class Facts:
     def output(self, key: str) -> str:
         """The output of a probe that ran; its failure is undecided, with the reason."""
         obs = self.observation(key)
-        if obs.status == TIMEOUT:
+        if obs.status in UNDECIDABLE:
             raise Undecided(ERROR, describe_failure(obs), excerpt(obs.output))
         if not obs.ok:
             raise Undecided(SKIP, describe_failure(obs))
@@ -79,7 +79,7 @@ class Facts:
     @cached_property
     def _npu_info(self) -> npu_smi_info.NpuSmiInfo | Undecided:
         try:
-            return self.parsed("npu-smi info", npu_smi_info.parse)
+            return self.parsed("npu-smi info", parse_npu_smi_info)
         except Undecided as exc:
             return exc
 
@@ -109,10 +109,20 @@ class Facts:
         return {k: v for k, v in self.table("paths").items() if isinstance(v, dict)}
 
 
-def unhealthy_chip_ids(evidence: Evidence) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4)
+def parse_npu_smi_info(text: str) -> npu_smi_info.NpuSmiInfo:
+    """`npu-smi info` parsed once per output: the probe follow-ups and the checks share it."""
+    return npu_smi_info.parse(decode(text))
+
+
+def unhealthy_chip_ids(npu_smi: Observation) -> list[tuple[int, int]]:
     """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
+    if not npu_smi.ok:
+        return []
     try:
-        info = Facts(evidence).npu_info()
-    except Undecided:
+        info = parse_npu_smi_info(npu_smi.output)
+    except ParseError:
+        return []
+    if info.error is not None:
         return []
     return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from doctor import __version__
 from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SKIP, STATUSES, WARN, Finding, Intent
 from doctor.exit_codes import ExitStatus
+from doctor.printable import printable
 
 SCHEMA = "ascend-doctor-report/1"
 STYLES = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim", ERROR: "magenta"}
@@ -66,7 +67,7 @@ class Report:
             table.add_column("fix", ratio=2, overflow="fold")
             for f in rows:
                 table.add_row(Text(f.status, style=STYLES[f.status]), f"{f.code}\n{f.name}",
-                              _finding_text(f, verbose), Text(f.fix))
+                              _finding_text(f, verbose), Text(printable(f.fix)))
             console.print(table)
         style = {ExitStatus.OK: "bold green", ExitStatus.FAILED: "bold red"}.get(self.exit_status, "bold magenta")
         console.print(Text(self.summary_line(), style=style))
@@ -75,8 +76,8 @@ class Report:
 def _finding_text(finding: Finding, verbose: bool):
     from rich.text import Text
 
-    text = Text(finding.summary)
-    shown = finding.evidence if verbose or finding.status in (FAIL, WARN, ERROR) else ""
+    text = Text(printable(finding.summary))
+    shown = printable(finding.evidence) if verbose or finding.status in (FAIL, WARN, ERROR) else ""
     if shown:
         text.append("\n" + shown, style="dim")
     return text

@@ -7,20 +7,48 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO
 
+DEFAULT_WIDTH = 120
+
+
+def _stream_or_devnull(stream: IO[str] | None, mode: str) -> IO[str]:
+    """A closed standard stream (`>&-`) becomes /dev/null: the command still runs and exits as it would."""
+    return stream if stream is not None else open(os.devnull, mode, encoding="utf-8")
+
 
 @dataclass
 class Runtime:
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: _stream_or_devnull(sys.stdout, "w"))
+    stderr: IO[str] = field(default_factory=lambda: _stream_or_devnull(sys.stderr, "w"))
+    stdin: IO[str] | None = field(default_factory=lambda: sys.stdin)   # None: closed
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    decided: int | None = None    # the exit status a command settled on before writing its output
+
+    def decide(self, status: int) -> int:
+        """Record the exit status before printing, so a reader that goes away (`| head`) cannot change it."""
+        self.decided = int(status)
+        return self.decided
 
     def console(self, stream: IO[str] | None = None):
         from rich.console import Console
 
         out = stream or self.stdout
-        width = None if out.isatty() else int(self.environ.get("COLUMNS", "120") or 120)
+        width = None if _isatty(out) else self.width()
         return Console(file=out, width=width, highlight=False, soft_wrap=False)
 
+    def width(self) -> int:
+        text = self.environ.get("COLUMNS", "")
+        if text.isascii() and text.isdigit() and len(text) < 5:
+            return min(max(int(text), 40), 1000)
+        return DEFAULT_WIDTH
+
     def log(self, message: str) -> None:
-        print(f"ascend-doctor: {message}", file=self.stderr, flush=True)
+        from doctor.printable import printable
+
+        print(f"ascend-doctor: {printable(message)}", file=self.stderr, flush=True)
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from doctor import compat
 from doctor.cann import cann_version
-from doctor.checks.base import Intent
-from doctor.facts import Facts, Undecided
+from doctor.checks.base import ERROR, Intent
+from doctor.facts import Facts, Undecided, describe_failure
+from doctor.parsers.errors import excerpt
 from doctor.parsers import version_files
 from doctor.probes.plan import DRIVER_INFO
 
@@ -19,14 +22,35 @@ PACKAGE_NAMES = {
 
 
 def _packages(facts: Facts) -> tuple[dict[str, str], str | None]:
+    """The Python's packages; none when --python was not given. A --python that was given but
+    did not answer with its package list is undecided (ERROR), never an empty stack."""
+    obs = facts.evidence.get("python-packages")
+    if obs is None:
+        return {}, None
+    python = " ".join(obs.argv[:1]) or "the --python interpreter"
+    if not obs.ok:
+        raise Undecided(ERROR, f"--python {python} could not be asked for its packages: {describe_failure(obs)}",
+                        excerpt(obs.stderr))
+    if obs.exit_code != 0:
+        raise Undecided(ERROR, f"--python {python} exited {obs.exit_code} instead of listing its packages "
+                        "(is it a Python 3 interpreter?)", excerpt(obs.stderr or obs.output))
+    data = _package_listing(obs.output)
+    if data is None:
+        raise Undecided(ERROR, f"--python {python} printed something that is not its package list",
+                        excerpt(obs.output or obs.stderr))
+    packages = {str(k).lower().replace("_", "-"): str(v) for k, v in data["packages"].items()}
+    return packages, data["python"]
+
+
+def _package_listing(text: str) -> dict | None:
     try:
-        data = facts.json("python-packages")
-    except Undecided:
-        return {}, None
-    if not isinstance(data, dict):
-        return {}, None
-    packages = {str(k).lower().replace("_", "-"): str(v) for k, v in (data.get("packages") or {}).items()}
-    return packages, data.get("python")
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("packages"), dict) \
+            or not isinstance(data.get("python"), str):
+        return None
+    return data
 
 
 def _first(packages: dict[str, str], names: tuple[str, ...]) -> str | None:

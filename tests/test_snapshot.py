@@ -1,4 +1,5 @@
 import json
+import subprocess
 
 import pytest
 
@@ -37,13 +38,70 @@ def test_secrets_are_redacted_on_disk(tmp_path):
 
 def test_refuses_to_overwrite_without_force(tmp_path):
     target = tmp_path / "snap"
-    target.mkdir()
-    (target / "keep.txt").write_text("precious")
+    snapshot.write(sample_evidence(), target)
     with pytest.raises(snapshot.SnapshotError, match="not empty"):
         snapshot.write(sample_evidence(), target)
+    first = (target / "manifest.json").read_text()
+    evidence = sample_evidence()
+    evidence.meta["devices"] = [5]
+    snapshot.write(evidence, target, force=True)
+    assert (target / "manifest.json").read_text() != first
+    assert snapshot.read(str(target)).meta["devices"] == [5]
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"], "nothing left beside it"
+
+
+def test_force_never_replaces_what_is_not_a_snapshot(tmp_path):
+    target = tmp_path / "notes"
+    target.mkdir()
+    (target / "keep.txt").write_text("precious")
+    with pytest.raises(snapshot.SnapshotError, match=r"more than an ascend-doctor snapshot \(keep.txt\)"):
+        snapshot.write(sample_evidence(), target, force=True)
     assert (target / "keep.txt").read_text() == "precious"
-    snapshot.write(sample_evidence(), target, force=True)
-    assert not (target / "keep.txt").exists()
+
+
+def test_force_keeps_a_snapshot_that_gained_other_files(tmp_path):
+    target = tmp_path / "snap"
+    snapshot.write(sample_evidence(), target)
+    (target / "my-notes.md").write_text("mine")
+    with pytest.raises(snapshot.SnapshotError, match="my-notes.md"):
+        snapshot.write(sample_evidence(), target, force=True)
+    assert (target / "my-notes.md").read_text() == "mine"
+
+
+@pytest.mark.parametrize("kind", ["file", "link"])
+def test_a_file_or_a_link_is_not_a_target(tmp_path, kind):
+    target = tmp_path / "target"
+    if kind == "file":
+        target.write_text("data")
+    else:
+        (tmp_path / "real").mkdir()
+        target.symlink_to(tmp_path / "real")
+    with pytest.raises(snapshot.SnapshotError, match="not a directory" if kind == "file" else "symbolic link"):
+        snapshot.write(sample_evidence(), target, force=True)
+
+
+def test_a_read_only_place_is_a_clear_error(tmp_path):
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(parent)], check=True)
+    try:
+        with pytest.raises(snapshot.SnapshotError, match="Read-only file system"):
+            snapshot.write(sample_evidence(), parent / "snap")
+    finally:
+        subprocess.run(["umount", str(parent)], check=True)
+
+
+def test_a_mount_point_is_refused_with_the_way_out(tmp_path):
+    point = tmp_path / "mnt"
+    point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)], check=True)
+    try:
+        (point / "x").write_text("x")
+        with pytest.raises(snapshot.SnapshotError, match="mount point.*mnt/snapshot"):
+            snapshot.write(sample_evidence(), point, force=True)
+        assert (point / "x").exists()
+    finally:
+        subprocess.run(["umount", str(point)], check=True)
 
 
 @pytest.mark.parametrize("manifest, message", [

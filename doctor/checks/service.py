@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
-from doctor.evidence import MISSING, TIMEOUT
-from doctor.facts import Facts, Undecided
+from doctor.evidence import MISSING, TIMEOUT, UNDECIDABLE
+from doctor.facts import Facts, Undecided, describe_failure
 
 
 def check_docker(facts: Facts, intent: Intent):
@@ -17,6 +17,8 @@ def check_docker(facts: Facts, intent: Intent):
         return skipped("docker is not installed (needed only to run the image: pass --image to require it)")
     if obs.status == TIMEOUT:
         raise Undecided("ERROR", f"docker info {obs.detail}: the daemon is hung")
+    if obs.status in UNDECIDABLE:
+        raise Undecided("ERROR", describe_failure(obs))
     info = _info(obs.output)
     if obs.exit_code != 0 or not info.get("ServerVersion"):
         message = (obs.stderr.strip() or obs.output.strip())[:300]

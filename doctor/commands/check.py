@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from doctor import snapshot
 from doctor.checks.base import Intent
-from doctor.checks.catalog import by_code
-from doctor.checks.runner import run_checks
 from doctor.commands.target import probe_options
 from doctor.errors import UsageError
+from doctor.exit_codes import ExitStatus
 from doctor.probes.plan import collect
-from doctor.report import Report
 from doctor.runtime import Runtime
 
 
 def ignored_codes(values: list[str]) -> list[str]:
     codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
+    if not codes:
+        return []
+    from doctor.checks.catalog import by_code
+
     unknown = [c for c in codes if by_code(c) is None]
     if unknown:
         raise UsageError(f"--ignore names unknown check(s) {', '.join(unknown)}; see `ascend-doctor list-checks`")
@@ -52,13 +54,17 @@ def snapshot_devices(evidence) -> tuple[int, ...] | None:
     return None
 
 
-def _warm_rich() -> None:
-    """Import the renderer while the probes wait on the host; it is the slowest import."""
+def _warm_imports(render: bool) -> None:
+    """Import the checks and the renderer while the probes wait on the host: together they take
+    longer than a quick host needs to answer."""
     import threading
 
     def load() -> None:
-        import rich.console  # noqa: F401
-        import rich.table  # noqa: F401
+        import doctor.checks.runner  # noqa: F401
+        import doctor.report  # noqa: F401
+        if render:
+            import rich.console  # noqa: F401
+            import rich.table  # noqa: F401
 
     threading.Thread(target=load, daemon=True).start()
 
@@ -69,8 +75,7 @@ def gather(args, runtime: Runtime):
             return snapshot.read(args.snapshot), args.snapshot
         except snapshot.SnapshotError as exc:
             raise UsageError(str(exc)) from exc
-    if not args.json:
-        _warm_rich()
+    _warm_imports(render=not args.json)
     evidence = collect(probe_options(args, runtime))
     runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
     return evidence, "live"
@@ -82,7 +87,14 @@ def run(args, runtime: Runtime) -> int:
     evidence, source = gather(args, runtime)
     devices = args.devices if args.devices is not None or not args.snapshot else snapshot_devices(evidence)
     intent = intent_of(args, devices)
+    from doctor.checks.runner import run_checks
+    from doctor.report import Report
+
     report = Report(run_checks(evidence, intent, ignore), intent, source)
+    if not evidence.observations:
+        runtime.log(f"{source} holds no evidence at all; nothing can be decided (collect it again)")
+        return ExitStatus.UNDECIDED
+    runtime.decide(report.exit_status)
     if args.json:
         print(report.to_json(), file=runtime.stdout)
     else:

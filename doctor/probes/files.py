@@ -7,31 +7,45 @@ import os
 import stat
 import time
 
-from doctor.evidence import FAILED, MISSING, NOT_A_FILE, OK, PERMISSION, Observation
+from doctor import bounded
+from doctor.evidence import FAILED, MISSING, NOT_A_FILE, OK, PERMISSION, REFUSED, TOO_LARGE, Observation
 
 FILE_LIMIT = 1024 * 1024
+DIR_ENTRY_LIMIT = 4096      # /dev entries described; a real host has a few dozen
 
 
 def under_root(root: str, path: str) -> str:
     return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
 
 
-def read_file(root: str, path: str) -> Observation:
+def read_file(root: str, path: str, limit: int = FILE_LIMIT) -> Observation:
     key = f"file:{path}"
     started = time.time()
     real = under_root(root, path)
     try:
-        if os.path.isdir(real):
-            return Observation(key, "file", NOT_A_FILE, detail=f"{path} is a directory", started_at=started)
-        with open(real, "rb") as handle:
-            raw = handle.read(FILE_LIMIT)
+        raw = bounded.read_file(real, limit)
     except FileNotFoundError:
         return Observation(key, "file", MISSING, detail=f"{path} does not exist", started_at=started)
     except PermissionError:
         return Observation(key, "file", PERMISSION, detail=f"{path} is not readable by this user", started_at=started)
+    except bounded.ReadRefused as exc:
+        status = NOT_A_FILE if os.path.isdir(real) else REFUSED
+        return Observation(key, "file", status, detail=_shown(root, str(exc)), started_at=started)
+    except bounded.TooLarge as exc:
+        return Observation(key, "file", TOO_LARGE, output=_decode(exc.head), started_at=started,
+                           detail=f"{path} is larger than {bounded.human_size(limit)}; only its start was read")
     except OSError as exc:
-        return Observation(key, "file", FAILED, detail=str(exc), started_at=started)
-    return Observation(key, "file", OK, output=raw.decode("utf-8", errors="replace"), started_at=started, detail=path)
+        return Observation(key, "file", FAILED, detail=f"{path}: {exc.strerror or exc}", started_at=started)
+    return Observation(key, "file", OK, output=_decode(raw), started_at=started, detail=path)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _shown(root: str, message: str) -> str:
+    """A message about a path under --root, worded with the host's own path."""
+    return message if root in ("", "/") else message.replace(root.rstrip("/"), "", 1)
 
 
 def describe(root: str, path: str) -> dict:
@@ -68,7 +82,7 @@ def list_dir(root: str, key: str, path: str, prefix_filter: tuple[str, ...]) -> 
     started = time.time()
     real = under_root(root, path)
     try:
-        names = sorted(n for n in os.listdir(real) if n.startswith(prefix_filter))
+        names = sorted(n for n in os.listdir(real) if n.startswith(prefix_filter))[:DIR_ENTRY_LIMIT]
     except FileNotFoundError:
         return Observation(key, "json", MISSING, detail=f"{path} does not exist", started_at=started)
     except OSError as exc:

@@ -7,12 +7,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from doctor import __version__
 from doctor.evidence import Evidence, Observation
-from doctor.probes import host
+from doctor.probes import host, reaper
 from doctor.probes.command import run_command
 from doctor.redact import redact_observation
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
@@ -42,7 +42,9 @@ JEMALLOC_CANDIDATES = (
     "/usr/local/lib/libjemalloc.so.2",
 )
 HCCN_QUERIES = ("-link", "-net_health", "-ip")
-MAX_WORKERS = 24
+# Enough for every probe of a 16-chip A3 (3 npu-smi, 48 hccn_tool, docker) and its follow-ups at once;
+# they spend their time waiting on the host, not on this machine's cores.
+MAX_WORKERS = 128
 
 Probe = Callable[[], Observation]
 
@@ -123,11 +125,19 @@ def plan(options: Options) -> list[Probe]:
     def command(key: str, argv: list[str]) -> Probe:
         return lambda: run_command(key, argv, t, dirs)
 
+    # Commands first: they wait on the host, and the local probes fit in while they do.
     probes: list[Probe] = [
         command(npu_smi_key("info"), ["npu-smi", "info"]),
         command(npu_smi_key("info", "-l"), ["npu-smi", "info", "-l"]),
         command(npu_smi_key("info", "-m"), ["npu-smi", "info", "-m"]),
         command("docker info", ["docker", "info", "--format", "{{json .}}"]),
+    ]
+    for device in devices:
+        for query in HCCN_QUERIES:
+            probes.append(command(hccn_key(device, query), ["hccn_tool", "-i", str(device), query, "-g"]))
+    if options.python:
+        probes.append(lambda: host.probe_python(options.python, t, dirs))
+    probes += [
         lambda: list_dir(root, "dev", "/dev", DEVICE_DIR_PREFIXES),
         lambda: host.probe_env(options.env),
         lambda: host.probe_shm(root),
@@ -135,44 +145,58 @@ def plan(options: Options) -> list[Probe]:
         host.probe_interfaces,
         host.probe_platform,
     ]
-    for device in devices:
-        for query in HCCN_QUERIES:
-            probes.append(command(hccn_key(device, query), ["hccn_tool", "-i", str(device), query, "-g"]))
     for path in (*VERSION_FILES, *cann_files(root)):
         probes.append(lambda path=path: read_file(root, path))
     preloads = [c for e in preload_entries(options.env) for c in preload_candidates(e)]
     watched = [*preloads, *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
     probes.append(lambda: describe_paths(root, "paths", watched))
-    if options.python:
-        probes.append(lambda: host.probe_python(options.python, t, dirs))
     return probes
 
 
-def run_all(probes: list[Probe]) -> list[Observation]:
-    if not probes:
-        return []
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(probes))) as pool:
-        return list(pool.map(lambda probe: probe(), probes))
-
-
 def collect(options: Options) -> Evidence:
+    """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
     started = time.time()
     evidence = Evidence(meta=_meta(options, started))
-    for obs in run_all(plan(options)):
-        evidence.add(redact_observation(obs))
-    for obs in run_all(follow_ups(evidence, options)):
+    for obs in run_wave(plan(options), {npu_smi_key("info"): lambda obs: health_follow_ups(obs, options)}):
         evidence.add(redact_observation(obs))
     evidence.meta["duration_s"] = round(time.time() - started, 3)
     return evidence
 
 
-def follow_ups(evidence: Evidence, options: Options) -> list[Probe]:
-    """Second round, only on a sick host: npu-smi's health detail for chips not OK."""
+def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation], list[Probe]]] = {}
+             ) -> list[Observation]:
+    """Run the probes concurrently; a probe's follow-ups start the moment it returns.
+
+    Ctrl-C kills every running probe (and what escaped from it) before it is raised.
+    """
+    observations: list[Observation] = []
+    if not probes:
+        return observations
+    pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe")
+    try:
+        pending = {pool.submit(probe) for probe in probes}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                obs = future.result()
+                observations.append(obs)
+                hook = follow_ups.get(obs.key)
+                pending |= {pool.submit(probe) for probe in (hook(obs) if hook else ())}
+    except BaseException:
+        reaper.kill_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return observations
+
+
+def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:
+    """npu-smi's health detail for the chips it does not call OK (none when it cannot tell)."""
     from doctor.facts import unhealthy_chip_ids
 
     dirs, t = options.search_dirs(), options.timeout
     probes = []
-    for npu_id, chip_id in unhealthy_chip_ids(evidence):
+    for npu_id, chip_id in unhealthy_chip_ids(npu_smi_info):
         args = ["info", "-t", "health", "-i", str(npu_id), "-c", str(chip_id)]
         key = npu_smi_key(*args)
         probes.append(lambda key=key, args=args: run_command(key, ["npu-smi", *args], t, dirs))

@@ -16,7 +16,7 @@ def test_no_command_is_a_usage_error(cli):
 @pytest.mark.parametrize("argv, message", [
     (["check", "--devices", "zero"], "not a device list"),
     (["check", "--devices", "0,0"], "names a device twice"),
-    (["check", "--tp", "0"], "whole number of 1 or more"),
+    (["check", "--tp", "0"], "whole number from 1 to"),
     (["check", "--timeout", "-1"], "seconds above 0"),
 ])
 def test_bad_arguments_exit_2_with_a_message(cli, capsys, argv, message):

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +18,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT_MB = 100
+# A small go-between forks the doctor and reports the child's own peak RSS: measured from pytest
+# directly, the peak would include pytest's memory, which a child holds until it execs.
+MEASURED = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
 
 @dataclass(frozen=True)
@@ -35,7 +48,10 @@ def doctor(*argv: str, env: dict | None = None, stdin: bytes | int | None = None
     feed = stdin if isinstance(stdin, bytes) else None
     source = subprocess.PIPE if feed is not None else (stdin if stdin is not None else subprocess.DEVNULL)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "doctor", *argv], env=environ, cwd=cwd or str(REPO),
+    peak_file = tempfile.NamedTemporaryFile(prefix="peak-", delete=False)
+    peak_file.close()
+    proc = subprocess.Popen([sys.executable, "-S", "-c", MEASURED, peak_file.name, sys.executable, "-m", "doctor",
+                             *argv], env=environ, cwd=cwd or str(REPO),
                             stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     streams = {"out": b"", "err": b""}
     readers = [threading.Thread(target=_drain, args=(proc.stdout, streams, "out"), daemon=True),
@@ -44,13 +60,14 @@ def doctor(*argv: str, env: dict | None = None, stdin: bytes | int | None = None
         readers.append(threading.Thread(target=_feed, args=(proc.stdin, feed), daemon=True))
     for thread in readers:
         thread.start()
-    status, usage = _wait(proc, started + timeout, argv)
+    code = _wait(proc, started + timeout, argv)
     seconds = time.monotonic() - started
     for thread in readers:
         thread.join(5)
-    code = os.waitstatus_to_exitcode(status)
+    peak_kb = Path(peak_file.name).read_text() or "0"
+    os.unlink(peak_file.name)
     return Ran(code, streams["out"].decode("utf-8", "replace"), streams["err"].decode("utf-8", "replace"),
-               seconds, usage.ru_maxrss / 1024)
+               seconds, int(peak_kb) / 1024)
 
 
 def _drain(stream, streams: dict, name: str) -> None:
@@ -65,19 +82,13 @@ def _feed(stream, data: bytes) -> None:
         pass
 
 
-def _wait(proc: subprocess.Popen, deadline: float, argv) -> tuple:
-    """os.wait4, so the peak memory is this child's own and not the largest child pytest ever had."""
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return status, usage
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            os.wait4(proc.pid, 0)
-            proc.returncode = -9
-            raise AssertionError(f"ascend-doctor {' '.join(argv)} still ran at its deadline")
-        time.sleep(0.01)
+def _wait(proc: subprocess.Popen, deadline: float, argv) -> int:
+    try:
+        return proc.wait(timeout=max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise AssertionError(f"ascend-doctor {' '.join(argv)} still ran at its deadline") from None
 
 
 def assert_sane(ran: Ran, code: int, seconds: float = 30.0, memory_mb: float = MEMORY_LIMIT_MB,

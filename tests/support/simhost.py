@@ -38,6 +38,7 @@ class HostSpec:
     npu_smi_mode: str = "script"                     # "script" | "directory" | "absent"
     npu_smi_delay_s: float = 0.0                     # sleep before answering; use a huge value to hang
     hccn: dict[str, str] = field(default_factory=dict)      # "-i 0 -link -g" -> fixture path
+    hccn_delay_s: float = 0.0                        # sleep before each hccn_tool answer
     files: dict[str, str] = field(default_factory=dict)     # "/usr/local/Ascend/driver/version.info" -> fixture
     extra_files: dict[str, str] = field(default_factory=dict)  # host path -> literal content
     env: dict[str, str] = field(default_factory=dict)
@@ -50,7 +51,7 @@ def build(root: Path, spec: HostSpec) -> Path:
     _make_dev(root / "dev", spec)
     _make_npu_smi(root, spec)
     if spec.hccn:
-        _write_replayer(root / "usr/local/Ascend/driver/tools/hccn_tool", spec.hccn, 0.0)
+        _write_replayer(root / "usr/local/Ascend/driver/tools/hccn_tool", spec.hccn, spec.hccn_delay_s)
     for host_path, rel in spec.files.items():
         _place(root, host_path, fixture(rel).read_bytes())
     for host_path, content in spec.extra_files.items():
