@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--expect-word", action="store_true",
                        help="vision: fail unless the answer names the word in the image (a real model)")
     smoke.add_argument("--wait", type=positive_seconds, default=600.0, help="seconds to wait for /health (600)")
+    smoke.add_argument("--request-timeout", type=positive_seconds, default=120.0,
+                       help="seconds each of /v1/models and the chat completion may take, all told (120)")
     smoke.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
     smoke.add_argument("--json", action="store_true")
 

@@ -6,11 +6,14 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from doctor.redact import REDACTED
 from doctor.smoke import bodies, media
-from doctor.smoke.http import Reply, request
+from doctor.smoke.http import NotJSON, Reply, request
 
 FIRST_POLL_S = 0.1
 MAX_POLL_S = 1.0      # readiness is noticed within about this long of /health turning 200
+HEALTH_REQUEST_S = 5.0    # each /health poll; wait_s bounds them all together
+EXCERPT_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,17 @@ class Smoke:
     def endpoint(self, path: str) -> str:
         return self.url.rstrip("/") + path
 
+    def hide_key(self, text: str) -> str:
+        """`text` without the API key, should the server echo it back."""
+        return text.replace(self.api_key, REDACTED) if self.api_key else text
+
+    def shown(self, text: str) -> str:
+        """Text from the server without the API key, cut to an excerpt."""
+        text = self.hide_key(text)
+        if len(text) <= EXCERPT_CHARS:
+            return text
+        return f"{text[:EXCERPT_CHARS]}... ({len(text)} characters)"
+
 
 @dataclass
 class Result:
@@ -53,13 +67,15 @@ class Result:
 
 
 def wait_for_health(smoke: Smoke, sleep=time.sleep, clock=time.monotonic) -> Step:
-    started, delay, last = clock(), FIRST_POLL_S, None
+    started, delay = clock(), FIRST_POLL_S
+    deadline = started + smoke.wait_s
     while True:
-        last = request(smoke.endpoint("/health"), api_key=smoke.api_key, timeout=5)
+        timeout = min(HEALTH_REQUEST_S, deadline - clock())
+        last = request(smoke.endpoint("/health"), api_key=smoke.api_key, timeout=timeout)
         if last.ok:
             return Step("health", True, "GET /health answered 200", clock() - started)
-        if clock() - started + delay > smoke.wait_s:
-            why = last.error or f"HTTP {last.status}"
+        if clock() + delay > deadline:
+            why = smoke.shown(last.error or f"HTTP {last.status}")
             return Step("health", False, f"/health did not answer 200 within {smoke.wait_s:g} s ({why})",
                         clock() - started)
         sleep(delay)
@@ -68,14 +84,23 @@ def wait_for_health(smoke: Smoke, sleep=time.sleep, clock=time.monotonic) -> Ste
 
 def check_models(smoke: Smoke) -> Step:
     reply = request(smoke.endpoint("/v1/models"), api_key=smoke.api_key, timeout=smoke.request_timeout_s)
-    listing = reply.json()
-    models = listing.get("data") if isinstance(listing, dict) else None
-    names = [m.get("id") for m in models if isinstance(m, dict)] if isinstance(models, list) else []
     if not reply.ok:
-        return Step("models", False, _failure("GET /v1/models", reply), reply.seconds)
+        return Step("models", False, _failure(smoke, "GET /v1/models", reply), reply.seconds)
+    try:
+        names = _model_names(reply.json())
+    except NotJSON as exc:
+        return Step("models", False, f"GET /v1/models: {exc}: {smoke.shown(reply.body)}", reply.seconds)
     if smoke.model not in names:
-        return Step("models", False, f"/v1/models lists {names or 'nothing'}, not {smoke.model!r}", reply.seconds)
+        listed = smoke.shown(repr([smoke.hide_key(n) for n in names])) if names else "nothing"
+        return Step("models", False, f"/v1/models lists {listed}, not {smoke.model!r}", reply.seconds)
     return Step("models", True, f"/v1/models lists {smoke.model!r}", reply.seconds)
+
+
+def _model_names(listing: object) -> list[str]:
+    models = listing.get("data") if isinstance(listing, dict) else None
+    if not isinstance(models, list):
+        return []
+    return [m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
 
 
 def completion_body(smoke: Smoke) -> tuple[dict, str | None]:
@@ -92,18 +117,22 @@ def check_completion(smoke: Smoke) -> Step:
     reply = request(smoke.endpoint("/v1/chat/completions"), body, smoke.api_key, smoke.request_timeout_s)
     name = f"chat ({smoke.modality})"
     if not reply.ok:
-        return Step(name, False, _failure("POST /v1/chat/completions", reply), reply.seconds)
-    answer = _answer(reply)
+        return Step(name, False, _failure(smoke, "POST /v1/chat/completions", reply), reply.seconds)
+    try:
+        answer = _answer(reply.json())
+    except NotJSON as exc:
+        return Step(name, False, f"POST /v1/chat/completions: {exc}: {smoke.shown(reply.body)}", reply.seconds)
     if answer is None:
-        return Step(name, False, f"the reply has no choices[0].message.content: {reply.body[:300]}", reply.seconds)
+        return Step(name, False, f"the reply has no choices[0].message.content: {smoke.shown(reply.body)}",
+                    reply.seconds)
+    shown = smoke.shown(repr(smoke.hide_key(answer)))
     if word and smoke.expect_word and word.lower() not in answer.lower():
-        return Step(name, False, f"the image showed {word!r}; the model answered {answer!r}", reply.seconds)
-    shown = f" (image showed {word!r})" if word else ""
-    return Step(name, True, f"answered {answer!r}{shown} in {reply.seconds:.2f} s", reply.seconds)
+        return Step(name, False, f"the image showed {word!r}; the model answered {shown}", reply.seconds)
+    image = f" (image showed {word!r})" if word else ""
+    return Step(name, True, f"answered {shown}{image} in {reply.seconds:.2f} s", reply.seconds)
 
 
-def _answer(reply: Reply) -> str | None:
-    doc = reply.json()
+def _answer(doc: object) -> str | None:
     try:
         content = doc["choices"][0]["message"]["content"]
     except (TypeError, KeyError, IndexError):
@@ -111,10 +140,12 @@ def _answer(reply: Reply) -> str | None:
     return content if isinstance(content, str) else None
 
 
-def _failure(what: str, reply: Reply) -> str:
+def _failure(smoke: Smoke, what: str, reply: Reply) -> str:
     if reply.status is None:
-        return f"{what}: no answer ({reply.error})"
-    return f"{what}: HTTP {reply.status}: {reply.body[:300]}"
+        return f"{what}: no answer ({smoke.shown(reply.error)})"
+    if reply.error:
+        return f"{what}: HTTP {reply.status}, {smoke.shown(reply.error)}"
+    return f"{what}: HTTP {reply.status}: {smoke.shown(reply.body)}"
 
 
 def run(smoke: Smoke) -> Result:
