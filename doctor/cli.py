@@ -86,6 +86,43 @@ def _add_target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=positive_seconds, default=10.0, help="seconds each probe may take (10)")
 
 
+def forks(text: str) -> int:
+    value = positive_int(text)
+    if value > 256:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' forks is more than 256")
+    return value
+
+
+def _add_fleet_target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
+                   help="an Ansible inventory (file or directory; repeatable)")
+    p.add_argument("-l", "--limit", metavar="PATTERN", help="only the hosts matching this pattern, as in ansible")
+    p.add_argument("-f", "--forks", type=forks, default=32, help="hosts probed at once (32)")
+    p.add_argument("--timeout", type=positive_seconds, default=60.0,
+                   help="seconds each host may take, connection included (60)")
+    p.add_argument("--known-hosts", metavar="FILE", help="known_hosts to verify host keys against "
+                   "(default: the ssh config's UserKnownHostsFile, else ~/.ssh/known_hosts)")
+    p.add_argument("--accept-new-host-keys", action="store_true",
+                   help="add keys of hosts not yet in known_hosts (a changed key is still refused)")
+    p.add_argument("--ssh-config", metavar="FILE", help="an ssh config to read instead of ~/.ssh/config")
+    p.add_argument("--vault-password-file", metavar="FILE", help="to decrypt vaulted inventory values")
+
+
+def _add_fleet(sub) -> None:
+    fleet = sub.add_parser("fleet", help="check every host of an Ansible inventory over SSH")
+    actions = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="probe the hosts and report per host and across hosts")
+    _add_fleet_target_args(check)
+    check.add_argument("--snapshots", metavar="DIR", help="judge what `fleet collect -o DIR` saved instead")
+    check.add_argument("--ignore", action="append", default=[], metavar="CODE",
+                       help="report this check's FAIL as a WARN (repeatable, or comma-separated)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON (ascend-doctor-fleet/1)")
+    collect = actions.add_parser("collect", help="save each host's evidence for offline checking")
+    _add_fleet_target_args(collect)
+    collect.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to write")
+    collect.add_argument("--force", action="store_true", help="replace fleet snapshots written there before")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -94,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="inspect the host (or a snapshot) and report what is wrong")
     _add_target_args(check)
     check.add_argument("--snapshot", metavar="DIR", help="check a snapshot written by `collect` instead of this host")
+    check.add_argument("--evidence", metavar="FILE", help="check what the fleet collector printed (a file, or - for "
+                       "standard input) instead of this host")
     check.add_argument("--tp", type=positive_int, help="tensor-parallel size of the deployment (1, or the recipe's)")
     check.add_argument("--recipe", help="the recipe the deployment runs (`ascend-doctor list-recipes`); sets --tp")
     check.add_argument("--image", help="the vllm-ascend image tag the deployment will run")
@@ -123,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds each of /v1/models and the chat completion may take, all told (120)")
     smoke.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
     smoke.add_argument("--json", action="store_true")
+
+    _add_fleet(sub)
 
     sub.add_parser("list-recipes", help="list the deployment recipes")
     listing = sub.add_parser("list-checks", help="list every check code")

@@ -15,7 +15,9 @@ FAILED = "failed"            # could not be run at all for another reason (OSErr
 TOO_LARGE = "too-large"      # more output than a probe keeps: cut at the limit, not to be trusted whole
 REFUSED = "refused"          # exists, but is not something to read (a FIFO, a device, a link out of a snapshot)
 STATUSES = (OK, MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, FAILED, TOO_LARGE, REFUSED)
-UNDECIDABLE = (TIMEOUT, TOO_LARGE, REFUSED)   # evidence that exists but cannot be judged: ERROR, not SKIP
+UNDECIDABLE = (TIMEOUT, TOO_LARGE, REFUSED)
+# What a fleet host's collector prints: a snapshot's manifest with each output inline.
+DOCUMENT_SCHEMA = "ascend-doctor-evidence/1"   # evidence that exists but cannot be judged: ERROR, not SKIP
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ so every check words it the same way.
 from __future__ import annotations
 
 import json
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from doctor.checks.base import ERROR, SKIP
 from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, UNDECIDABLE, Evidence, Observation
 from doctor.parsers import npu_smi_info
 from doctor.parsers.errors import ParseError, excerpt
 from doctor.parsers.text import decode
+from doctor.probes.followups import parse_npu_smi_info
 
 
 class Undecided(Exception):
@@ -107,22 +108,3 @@ class Facts:
 
     def paths(self) -> dict[str, dict]:
         return {k: v for k, v in self.table("paths").items() if isinstance(v, dict)}
-
-
-@lru_cache(maxsize=4)
-def parse_npu_smi_info(text: str) -> npu_smi_info.NpuSmiInfo:
-    """`npu-smi info` parsed once per output: the probe follow-ups and the checks share it."""
-    return npu_smi_info.parse(decode(text))
-
-
-def unhealthy_chip_ids(npu_smi: Observation) -> list[tuple[int, int]]:
-    """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
-    if not npu_smi.ok:
-        return []
-    try:
-        info = parse_npu_smi_info(npu_smi.output)
-    except ParseError:
-        return []
-    if info.error is not None:
-        return []
-    return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"]

@@ -41,7 +41,10 @@ class Report:
         return f"{verdict}: {parts or 'no checks ran'} ({len(self.findings)} checks)"
 
     def to_json(self) -> str:
-        return json.dumps({
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_dict(self) -> dict:
+        return {
             "schema": SCHEMA,
             "doctor_version": __version__,
             "source": self.source,
@@ -50,7 +53,7 @@ class Report:
             "summary": {s.lower(): self.counts[s] for s in STATUSES},
             "exit_code": int(self.exit_status),
             "findings": [f.to_dict() for f in self.findings],
-        }, indent=2)
+        }
 
     def render(self, console, verbose: bool = False) -> None:
         from rich.table import Table

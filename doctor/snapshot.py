@@ -14,7 +14,7 @@ import shutil
 import tempfile
 
 from doctor import bounded
-from doctor.evidence import OK, REFUSED, STATUSES, TOO_LARGE, Evidence, Observation
+from doctor.evidence import DOCUMENT_SCHEMA, OK, REFUSED, STATUSES, TOO_LARGE, Evidence, Observation
 from doctor.printable import printable_line
 from doctor.redact import redact_observation
 
@@ -152,6 +152,32 @@ def read(directory: str) -> Evidence:
     budget = Budget(TOTAL_OUTPUT_LIMIT)
     for index, entry in enumerate(manifest["items"]):
         evidence.add(_observation(directory, entry, index, budget))
+    return evidence
+
+
+def from_document(raw: bytes, source: str) -> Evidence:
+    """The evidence a fleet host's collector printed (one JSON document, outputs inline), checked
+    as strictly as a snapshot on disk."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise SnapshotError(f"{source} did not answer with the collector's JSON ({str(exc)[:120]})") from exc
+    if not isinstance(document, dict) or document.get("schema") != DOCUMENT_SCHEMA:
+        raise SnapshotError(f"{source} answered with something other than the collector's evidence")
+    items = document.get("items")
+    if not isinstance(items, list) or len(items) > ITEM_LIMIT:
+        raise SnapshotError(f"{source} answered with a damaged list of items")
+    meta = document.get("meta")
+    evidence = Evidence(meta=meta if isinstance(meta, dict) else {})
+    for index, entry in enumerate(items):
+        fields = _manifest_fields(entry, index)
+        output = entry.get("output", "")
+        if not isinstance(output, str):
+            raise SnapshotError(f"{source}: item {index} has a damaged output")
+        if len(output) > OUTPUT_FILE_LIMIT:
+            fields.update(status=TOO_LARGE, detail=f"output larger than {bounded.human_size(OUTPUT_FILE_LIMIT)}")
+            output = ""
+        evidence.add(Observation(output=output, **fields))
     return evidence
 
 

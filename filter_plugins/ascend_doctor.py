@@ -41,6 +41,17 @@ def jemalloc_in_image(image, arch):
     return path
 
 
+def collector_script(vllm_plan, timeout, image=None, root="/"):
+    """The script the preflight runs on a host's own python3: it probes every chip of the host's
+    services and prints the evidence, which the controller then checks (see doctor/fleet/bundle.py)."""
+    _need_doctor()
+    from doctor.fleet.bundle import collector_script as script
+
+    devices = sorted({int(d) for service in vllm_plan or [] for d in service.get("devices", [])})
+    return script(tuple(devices) if vllm_plan else None, float(timeout), image or None, root=str(root or "/"))
+
+
 class FilterModule:
     def filters(self):
-        return {"vllm_plan": vllm_plan, "jemalloc_in_image": jemalloc_in_image}
+        return {"vllm_plan": vllm_plan, "jemalloc_in_image": jemalloc_in_image,
+                "ascend_collector_script": collector_script}

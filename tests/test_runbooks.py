@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from doctor.checks.catalog import CATALOG
+from doctor.fleet.cross_checks import FLEET_CHECKS
 
 RUNBOOKS = Path(__file__).resolve().parents[1] / "docs" / "runbooks"
 SECTIONS = ("## What it checks", "## Why it matters", "## How it is detected", "## Fix",
@@ -22,7 +23,7 @@ def test_every_code_has_a_complete_page(check):
 
 
 def test_no_page_without_a_code():
-    codes = {c.code for c in CATALOG}
+    codes = {c.code for c in CATALOG} | {c.code for c in FLEET_CHECKS}
     orphans = {p.stem for p in RUNBOOKS.glob("*.md")} - codes - {"README"}
     assert not orphans
 
@@ -38,3 +39,10 @@ def test_explain_prints_the_page(cli):
     assert ran.code == 0 and ran.out.startswith("# DEV003 npu-smi-unusable")
     by_name = cli("explain", "shm-too-small")
     assert by_name.code == 0 and by_name.out.startswith("# ENV006")
+
+
+def test_explain_and_list_checks_know_the_fleet_codes(cli):
+    ran = cli("explain", "FLEET001")
+    assert ran.code == 0 and ran.out.startswith("# FLEET001 version-skew")
+    listed = cli("list-checks")
+    assert "FLEET007" in listed.out and "DEV001" in listed.out

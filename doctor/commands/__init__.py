@@ -13,6 +13,7 @@ COMMANDS = {
     "collect": ("doctor.commands.collect", "run"),
     "parse": ("doctor.commands.parse", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
+    "fleet": ("doctor.commands.fleet", "run"),
     "list-checks": ("doctor.commands.catalog", "list_checks"),
     "list-recipes": ("doctor.commands.catalog", "list_recipes"),
     "explain": ("doctor.commands.catalog", "explain"),

@@ -5,18 +5,31 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from doctor.checks.catalog import CATALOG, by_code
+from doctor.checks.catalog import CATALOG
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
 from doctor.runtime import Runtime
 
 
+def all_checks() -> list:
+    """The single-host catalog, then the checks that compare the hosts of a fleet."""
+    from doctor.fleet.cross_checks import FLEET_CHECKS
+
+    return [*CATALOG, *FLEET_CHECKS]
+
+
+def find(code: str):
+    """A check of either catalog by its code or its name; None when there is none."""
+    wanted = code.strip()
+    return next((c for c in all_checks() if c.code == wanted.upper() or c.name == wanted.lower()), None)
+
+
 def list_checks(args, runtime: Runtime) -> int:
     if args.json:
-        rows = [{"code": c.code, "name": c.name, "phase": c.phase, "title": c.title} for c in CATALOG]
+        rows = [{"code": c.code, "name": c.name, "phase": c.phase, "title": c.title} for c in all_checks()]
         print(json.dumps(rows, indent=2), file=runtime.stdout)
         return ExitStatus.OK
-    for c in CATALOG:
+    for c in all_checks():
         print(f"{c.code}  {c.name:<26} {c.phase:<12} {c.title}", file=runtime.stdout)
     return ExitStatus.OK
 
@@ -30,7 +43,7 @@ def runbook(code: str) -> str | None:
 
 
 def explain(args, runtime: Runtime) -> int:
-    check = by_code(args.code)
+    check = find(args.code)
     if check is None:
         raise UsageError(f"no check {args.code!r}; see `ascend-doctor list-checks`")
     page = runbook(check.code)

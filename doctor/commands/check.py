@@ -8,19 +8,23 @@ from doctor.commands.target import probe_options
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
 from doctor.probes.plan import collect
+from doctor.inputs import read_input
 from doctor.runtime import Runtime
 
 
-def ignored_codes(values: list[str]) -> list[str]:
+def ignored_codes(values: list[str], fleet: bool = False) -> list[str]:
+    """The codes of --ignore, checked to exist (with fleet, the cross-host codes too)."""
     codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
     if not codes:
         return []
     from doctor.checks.catalog import by_code
+    from doctor.commands.catalog import find
 
-    unknown = [c for c in codes if by_code(c) is None]
+    lookup = find if fleet else by_code
+    unknown = [c for c in codes if lookup(c) is None]
     if unknown:
         raise UsageError(f"--ignore names unknown check(s) {', '.join(unknown)}; see `ascend-doctor list-checks`")
-    return [by_code(c).code for c in codes]
+    return [lookup(c).code for c in codes]
 
 
 def recipe_of(args):
@@ -69,12 +73,20 @@ def _warm_imports(render: bool) -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
+EVIDENCE_LIMIT = 64 * 1024 * 1024
+
+
 def gather(args, runtime: Runtime):
-    if args.snapshot:
-        try:
+    if args.snapshot and args.evidence:
+        raise UsageError("give --snapshot or --evidence, not both")
+    try:
+        if args.snapshot:
             return snapshot.read(args.snapshot), args.snapshot
-        except snapshot.SnapshotError as exc:
-            raise UsageError(str(exc)) from exc
+        if args.evidence:
+            return snapshot.from_document(read_input(args.evidence, runtime, EVIDENCE_LIMIT), args.evidence), \
+                args.evidence
+    except snapshot.SnapshotError as exc:
+        raise UsageError(str(exc)) from exc
     _warm_imports(render=not args.json)
     evidence = collect(probe_options(args, runtime))
     runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
@@ -85,7 +97,8 @@ def run(args, runtime: Runtime) -> int:
     ignore = ignored_codes(args.ignore)
     intent_of(args, args.devices)   # refuse bad arguments before probing anything
     evidence, source = gather(args, runtime)
-    devices = args.devices if args.devices is not None or not args.snapshot else snapshot_devices(evidence)
+    replayed = args.snapshot or args.evidence
+    devices = args.devices if args.devices is not None or not replayed else snapshot_devices(evidence)
     intent = intent_of(args, devices)
     from doctor.checks.runner import run_checks
     from doctor.report import Report

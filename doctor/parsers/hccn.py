@@ -123,7 +123,9 @@ _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _CTIME = re.compile(
     r"^[A-Z][a-z]{2}\s+([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})$", re.ASCII
 )
-_CHANGE = re.compile(r"^(.+?)\s+LINK\s+(UP|DOWN)$", re.ASCII)
+# `(.+?)\s+LINK...` would try every run of spaces from each of its positions (quadratic on a
+# long line of spaces); ending the time on a non-space finds the same split on a stripped line.
+_CHANGE = re.compile(r"^(.*?\S)\s+LINK\s+(UP|DOWN)$", re.ASCII)
 
 
 def _ctime(value: str, text: str) -> datetime:
@@ -360,16 +362,16 @@ def parse_netdev_status(text: str) -> tuple[str, dict[str, str]]:
     title = _STATUS_TITLE.match(lines[0].strip()) if lines else None
     if title is None:
         raise ParseError("hccn_tool status output does not start with 'Netdev status:Settings for'", text)
-    settings: dict[str, str] = {}
+    settings: dict[str, list[str]] = {}   # a value as its lines, joined once at the end
     last_key: str | None = None
     for line in (line.strip() for line in lines[1:]):
         key, sep, value = line.partition(":")
         if sep and key.strip():
             last_key = key.strip()
-            settings[last_key] = value.strip()
+            settings[last_key] = [value.strip()] if value.strip() else []
         elif last_key is not None and line != _ELISION:
-            settings[last_key] = f"{settings[last_key]}\n{line}" if settings[last_key] else line
-    return title.group(1), settings
+            settings[last_key].append(line)
+    return title.group(1), {key: "\n".join(parts) for key, parts in settings.items()}
 
 
 _SPEED = re.compile(r"^(\d{1,18})\s*Mb/s", re.ASCII)
@@ -389,17 +391,70 @@ class TlsStatus:
     alarm_threshold_days: int
 
 
-_TLS_LINE = re.compile(
-    r"dev_id:\s*(\d{1,9}),\s*tls switch\[([01])\].*?tls preconfigured\[([01])\].*?"
-    r"tls alarm time threshold\[(\d{1,9})\]\s*days",
-    re.ASCII,
-)
+# One "dev_id:N, tls switch[x] ... tls preconfigured[y] ... tls alarm time threshold[D] days" line,
+# searched piece by piece: a single regex with `.*?` between the pieces rescans the rest of the
+# line for every "dev_id:" on it, quadratic on a long line of them.
+_TLS_SWITCH = re.compile(r"dev_id:\s*(\d{1,9}),\s*tls switch\[([01])\]", re.ASCII)
+_TLS_PRESET = re.compile(r"tls preconfigured\[([01])\]", re.ASCII)
+_TLS_ALARM_LABEL = "tls alarm time threshold["
+_TLS_ALARM = re.compile(r"tls alarm time threshold\[(\d{1,9})\]\s*days", re.ASCII)
 
 
 def parse_tls_switch(text: str) -> TlsStatus:
     """`hccn_tool -i N -tls -g | grep switch`: the one-line TLS summary."""
-    match = _TLS_LINE.search(text)
-    if match is None:
-        raise ParseError("no 'dev_id:N, tls switch[..]' line in hccn_tool tls output", text)
-    device_id, enabled, preset, days = match.groups()
-    return TlsStatus(int(device_id), enabled == "1", preset == "1", int(days))
+    searched_to = -1   # the end of the last line whose tail had no preconfigured/alarm pieces
+    for switch in _TLS_SWITCH.finditer(text):
+        if switch.end() <= searched_to:
+            continue
+        line_end = _line_end(text, switch.end())
+        rest = _tls_rest(text, switch.end(), line_end)
+        if rest is not None:
+            (device_id, enabled), (preset, days) = switch.groups(), rest
+            return TlsStatus(int(device_id), enabled == "1", preset == "1", int(days))
+        searched_to = line_end
+    raise ParseError("no 'dev_id:N, tls switch[..]' line in hccn_tool tls output", text)
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
+def _tls_rest(text: str, start: int, line_end: int) -> tuple[str, str] | None:
+    """The preconfigured flag and alarm days that follow `start` on its line."""
+    preset = _TLS_PRESET.search(text, start, line_end)
+    if preset is None:
+        return None
+    at = text.find(_TLS_ALARM_LABEL, preset.end(), line_end)
+    while at >= 0:
+        alarm = _TLS_ALARM.match(text, at)   # its "\s*days" may go past the line end
+        if alarm is not None:
+            return preset.group(1), alarm.group(1)
+        at = text.find(_TLS_ALARM_LABEL, at + 1, line_end)
+    return None
+
+
+@dataclass(frozen=True)
+class PingSummary:
+    transmitted: int
+    received: int
+    loss_percent: float
+
+
+# The one summary line every ping prints: hccn_tool's "3 packets transmitted, 3 received, 0.00% packet loss",
+# iputils' "3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2049ms", busybox's
+# "1 packets transmitted, 1 packets received, 0% packet loss".
+_ANY_PING_SUMMARY = re.compile(
+    r"^(\d{1,18}) packets transmitted, (\d{1,18})(?: packets)? received,"
+    r"(?: \+\d{1,18} (?:errors?|duplicates?),)* (\d{1,3}(?:\.\d{1,9})?)% packet loss(?:,.*)?$", re.ASCII)
+
+
+def parse_ping_summary(text: str) -> PingSummary:
+    """The summary of any ping's output (hccn_tool `-ping`, iputils or busybox `ping`); other lines are ignored."""
+    summaries = {match.groups() for match in map(_ANY_PING_SUMMARY.match, (line.strip() for line in text.splitlines()))
+                 if match is not None}
+    if len(summaries) != 1:
+        raise ParseError("no 'N packets transmitted, M received' summary in ping output" if not summaries
+                         else "ping output has several different summaries", text)
+    transmitted, received, loss = summaries.pop()
+    return PingSummary(int(transmitted), int(received), float(loss))

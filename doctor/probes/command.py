@@ -6,7 +6,7 @@ import os
 import selectors
 import subprocess
 import time
-from collections.abc import Sequence
+from typing import Sequence
 
 from doctor.evidence import FAILED, MISSING, NOT_A_FILE, OK, PERMISSION, TIMEOUT, TOO_LARGE, Observation
 from doctor.probes import reaper

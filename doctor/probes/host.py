@@ -7,9 +7,10 @@ import os
 import platform
 import socket
 import time
-from collections.abc import Mapping
+from typing import Mapping
 
 from doctor.evidence import FAILED, MISSING, OK, Observation
+from doctor.probes import netlink
 from doctor.probes.command import run_command
 from doctor.probes.files import under_root
 from doctor.redact import redact_env
@@ -50,25 +51,33 @@ def probe_shm(root: str) -> Observation:
 
 
 def probe_memory() -> Observation:
-    import psutil
-
     started = time.time()
-    mem = psutil.virtual_memory()
-    return _json_obs("memory", {"total_bytes": mem.total, "available_bytes": mem.available}, started)
+    try:
+        fields = meminfo()
+    except OSError as exc:
+        return Observation("memory", "json", FAILED, detail=f"/proc/meminfo: {exc.strerror or exc}", started_at=started)
+    return _json_obs("memory", {"total_bytes": fields.get("MemTotal"), "available_bytes": fields.get("MemAvailable")},
+                     started)
+
+
+def meminfo(path: str = "/proc/meminfo") -> dict[str, int]:
+    """/proc/meminfo in bytes: 'MemTotal:  16318648 kB' -> {'MemTotal': 16710295552}."""
+    fields = {}
+    with open(path) as handle:
+        for line in handle.read(64 * 1024).splitlines():
+            name, _, value = line.partition(":")
+            parts = value.split()
+            if parts and parts[0].isdigit():
+                fields[name.strip()] = int(parts[0]) * (1024 if parts[1:] == ["kB"] else 1)
+    return fields
 
 
 def probe_interfaces() -> Observation:
-    import psutil
-
     started = time.time()
-    table = {}
-    stats = psutil.net_if_stats()
-    for name, addrs in psutil.net_if_addrs().items():
-        table[name] = {
-            "up": bool(stats[name].isup) if name in stats else None,
-            "ipv4": [a.address for a in addrs if a.family == socket.AF_INET],
-            "ipv6": [a.address.split("%")[0] for a in addrs if a.family == socket.AF_INET6],
-        }
+    try:
+        table = netlink.interfaces()
+    except OSError as exc:
+        return Observation("interfaces", "json", FAILED, detail=f"rtnetlink: {exc}", started_at=started)
     return _json_obs("interfaces", table, started)
 
 

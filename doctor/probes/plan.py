@@ -6,13 +6,14 @@ import glob
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from typing import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from doctor import __version__
 from doctor.evidence import Evidence, Observation
 from doctor.probes import host, reaper
+from doctor.probes.followups import unhealthy_chip_ids
 from doctor.probes.command import run_command
 from doctor.redact import redact_observation
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
@@ -56,12 +57,28 @@ class Options:
     timeout: float = 10.0
     python: str | None = None                 # a Python whose packages to list
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    image: str | None = None                  # an image whose ID and digests to read from docker
+    tls: bool = False                         # also each chip's RoCE TLS switch (compared across a fleet)
+    npu_pings: tuple = ()                     # (device, address): ping a peer chip over RoCE
+    host_pings: tuple = ()                    # addresses to ping from the host (HCCL_IF_IP of peers)
 
     def search_dirs(self) -> list[str]:
         on_path = [d for d in self.env.get("PATH", "").split(os.pathsep) if d]
         rooted = [under_root(self.root, d) for d in TOOL_DIRS]
         # On an inspected root (a mounted host), its own tools come first.
         return rooted + on_path if self.root not in ("", "/") else on_path + rooted
+
+
+def image_key(image: str) -> str:
+    return f"docker image inspect {image}"
+
+
+def npu_ping_key(device: int, address: str) -> str:
+    return f"hccn_tool -i {device} -ping -g address {address}"
+
+
+def host_ping_key(address: str) -> str:
+    return f"ping {address}"
 
 
 def npu_smi_key(*args: str) -> str:
@@ -77,7 +94,8 @@ def device_indexes(root: str) -> list[int]:
         names = os.listdir(under_root(root, "/dev"))
     except OSError:
         return []
-    return sorted(int(m.group(1)) for n in names if (m := re.fullmatch(r"davinci(\d+)", n)))
+    matches = (re.fullmatch(r"davinci(\d+)", name) for name in names)
+    return sorted(int(m.group(1)) for m in matches if m)
 
 
 def cann_files(root: str) -> list[str]:
@@ -137,6 +155,7 @@ def plan(options: Options) -> list[Probe]:
             probes.append(command(hccn_key(device, query), ["hccn_tool", "-i", str(device), query, "-g"]))
     if options.python:
         probes.append(lambda: host.probe_python(options.python, t, dirs))
+    probes += _fleet_probes(options, devices, command)
     probes += [
         lambda: list_dir(root, "dev", "/dev", DEVICE_DIR_PREFIXES),
         lambda: host.probe_env(options.env),
@@ -151,6 +170,37 @@ def plan(options: Options) -> list[Probe]:
     watched = [*preloads, *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
     probes.append(lambda: describe_paths(root, "paths", watched))
     return probes
+
+
+def _fleet_probes(options: Options, devices, command) -> list[Probe]:
+    """What only a fleet compares: TLS switches, the image's identity, reachability of peers."""
+    probes = []
+    if options.tls:
+        probes += [command(hccn_key(d, "-tls"), ["hccn_tool", "-i", str(d), "-tls", "-g"]) for d in devices]
+    if options.image:
+        probes.append(command(image_key(options.image),
+                              ["docker", "image", "inspect", "--format", "{{json .}}", options.image]))
+    return probes + ping_probes(options, command)
+
+
+def ping_probes(options: Options, command) -> list[Probe]:
+    probes = []
+    for device, address in options.npu_pings:
+        probes.append(command(npu_ping_key(device, address),
+                              ["hccn_tool", "-i", str(device), "-ping", "-g", "address", address]))
+    for address in options.host_pings:
+        probes.append(command(host_ping_key(address), ["ping", "-c", "2", "-W", "1", "-n", address]))
+    return probes
+
+
+def collect_pings(options: Options) -> Evidence:
+    """Only the pings to peers: the second round of a multi-node fleet check."""
+    dirs = options.search_dirs()
+    evidence = Evidence(meta=_meta(options, time.time()))
+    probes = ping_probes(options, lambda key, argv: lambda: run_command(key, argv, options.timeout, dirs))
+    for obs in run_wave(probes):
+        evidence.add(redact_observation(obs))
+    return evidence
 
 
 def collect(options: Options) -> Evidence:
@@ -169,31 +219,33 @@ def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation
 
     Ctrl-C kills every running probe (and what escaped from it) before it is raised.
     """
-    observations: list[Observation] = []
+    done: list[tuple[int, Observation]] = []
     if not probes:
-        return observations
+        return []
     pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe")
     try:
-        pending = {pool.submit(probe) for probe in probes}
+        order = {pool.submit(probe): index for index, probe in enumerate(probes)}
+        pending = set(order)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
                 obs = future.result()
-                observations.append(obs)
+                done.append((order[future], obs))
                 hook = follow_ups.get(obs.key)
-                pending |= {pool.submit(probe) for probe in (hook(obs) if hook else ())}
+                for probe in hook(obs) if hook else ():
+                    future = pool.submit(probe)
+                    order[future] = len(order)
+                    pending.add(future)
     except BaseException:
         reaper.kill_all()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _abandon(pool)
         raise
     pool.shutdown(wait=True)
-    return observations
+    return [obs for _, obs in sorted(done, key=lambda pair: pair[0])]
 
 
 def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:
     """npu-smi's health detail for the chips it does not call OK (none when it cannot tell)."""
-    from doctor.facts import unhealthy_chip_ids
-
     dirs, t = options.search_dirs(), options.timeout
     probes = []
     for npu_id, chip_id in unhealthy_chip_ids(npu_smi_info):
@@ -201,6 +253,13 @@ def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe
         key = npu_smi_key(*args)
         probes.append(lambda key=key, args=args: run_command(key, ["npu-smi", *args], t, dirs))
     return probes
+
+
+def _abandon(pool: ThreadPoolExecutor) -> None:
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except TypeError:   # Python < 3.9 (a fleet host's own python3) has no cancel_futures
+        pool.shutdown(wait=False)
 
 
 def _meta(options: Options, started: float) -> dict:

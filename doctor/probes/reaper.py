@@ -19,6 +19,7 @@ _RUN = uuid.uuid4().hex[:12]
 _counter = itertools.count(1)
 _running: dict[int, str] = {}      # process group id -> mark
 _lock = threading.Lock()
+ENVIRON_LIMIT = 256 * 1024
 
 
 def new_mark() -> str:
@@ -69,17 +70,36 @@ def _kill_pid(pid: int) -> None:
 
 
 def _marked_pids(wanted) -> list[int]:
-    import psutil
-
+    """Processes of this user whose environment carries a wanted mark (read from /proc)."""
     found = []
-    uid = os.getuid()
-    for proc in psutil.process_iter(["uids"]):
-        try:
-            if proc.info["uids"] is None or proc.info["uids"].real != uid or proc.pid == os.getpid():
-                continue
-            value = proc.environ().get(MARK_VARIABLE)
-        except (psutil.Error, OSError):
+    me, uid = os.getpid(), os.getuid()
+    for name in _proc_entries():
+        pid = int(name)
+        if pid == me:
             continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/environ", "rb") as handle:
+                environ = handle.read(ENVIRON_LIMIT)
+        except OSError:
+            continue
+        value = _mark_in(environ)
         if value and wanted(value):
-            found.append(proc.pid)
+            found.append(pid)
     return found
+
+
+def _proc_entries() -> list[str]:
+    try:
+        return [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+
+
+def _mark_in(environ: bytes) -> str | None:
+    prefix = MARK_VARIABLE.encode() + b"="
+    for entry in environ.split(b"\0"):
+        if entry.startswith(prefix):
+            return entry[len(prefix):].decode("ascii", "replace")
+    return None

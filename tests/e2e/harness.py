@@ -96,6 +96,7 @@ def write_inventory(path: Path, host_root: Path, services: list[dict], **host_va
         "vllm_host_root": str(host_root),
         "preflight_root": str(host_root),
         "preflight_doctor_command": [sys.executable, "-m", "doctor"],
+        "preflight_python": "/usr/bin/python3",     # the host's own Python: nothing of the doctor installed
         "smoke_doctor_command": [sys.executable, "-m", "doctor"],
         "smoke_address": "127.0.0.1",
         "smoke_modality": "text",         # the random test model reads no images

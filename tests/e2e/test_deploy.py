@@ -42,7 +42,7 @@ def test_first_deploy_serves_both_recipes(deployed):
     first = deployed["first"]
     assert first.rc == 0, first.output[-6000:]
     assert first.task_status("image : Pull the image") == "changed"
-    assert first.task_status("preflight : Run ascend-doctor for each service") == "ok"
+    assert first.task_status("preflight : Check the evidence for each service on the controller") == "ok"
     assert [m["id"] for m in harness.get_json(f"http://127.0.0.1:{SINGLE_PORT}/v1/models")["data"]] == ["qwen3vl"]
     tp_model = recipes.load("qwen2.5-vl-32b-tp2").served_model_name
     assert harness.chat(TP_PORT, tp_model) is not None
@@ -150,7 +150,7 @@ def test_doctor_playbook_checks_and_changes_nothing(deployed):
     before = {n: harness.container_id(n) for n in (SINGLE, TP)}
     checked = harness.playbook(deployed["inventory"], "doctor.yml")
     assert checked.rc == 0, checked.output[-4000:]
-    assert checked.task_status("preflight : Run ascend-doctor for each service") == "ok"
+    assert checked.task_status("preflight : Check the evidence for each service on the controller") == "ok"
     assert checked.recap()["changed"] == 0
     assert {n: harness.container_id(n) for n in (SINGLE, TP)} == before
 

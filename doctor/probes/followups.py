@@ -1,0 +1,33 @@
+"""What a probe's answer asks to look at next: npu-smi's health detail for the chips it does not call OK.
+
+The parse is cached, so the checks read the same `npu-smi info` table without parsing it again.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import List, Tuple
+
+from doctor.evidence import Observation
+from doctor.parsers import npu_smi_info
+from doctor.parsers.errors import ParseError
+from doctor.parsers.text import decode
+
+
+@lru_cache(maxsize=4)
+def parse_npu_smi_info(text: str) -> npu_smi_info.NpuSmiInfo:
+    """`npu-smi info` parsed once per output."""
+    return npu_smi_info.parse(decode(text))
+
+
+def unhealthy_chip_ids(npu_smi: Observation) -> List[Tuple[int, int]]:
+    """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
+    if not npu_smi.ok:
+        return []
+    try:
+        info = parse_npu_smi_info(npu_smi.output)
+    except ParseError:
+        return []
+    if info.error is not None:
+        return []
+    return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"]

@@ -1,0 +1,46 @@
+"""Fleets the tests start; each host names the story it tells (like tests/support/hosts.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.support import hosts
+
+from .sshhosts import SshHost
+
+SKEW_DRIVER = "version-files/mindcluster-fd-driver-version.info-23.0.7.txt"
+SKEW_TOOLKIT = "version-files/mindcluster-fd-ascend_toolkit_install.info-7.0.T10.txt"
+SKEW_MARKER = "/opt/fleet-test/marker"
+
+
+def driver_skew() -> hosts.HostSpec:
+    """An A2 left behind: driver 23.0.7 and CANN 7.0 where the others run 24.1.rc2.2 and 8.1, an extra file and variable."""
+    healthy = hosts.atlas_800i_a2_healthy()
+    return replace(healthy,
+                   files={**healthy.files, hosts.DRIVER_INFO: SKEW_DRIVER, hosts.TOOLKIT_INFO: SKEW_TOOLKIT},
+                   extra_files={**healthy.extra_files, SKEW_MARKER: "left behind\n"},
+                   env={**healthy.env, "FLEET_STORY": "driver-skew"})
+
+
+def npu_smi_hung() -> hosts.HostSpec:
+    """npu-smi never answers (a wedged driver): only a deadline ends it."""
+    return replace(hosts.atlas_800i_a2_healthy(), npu_smi_delay_s=3600)
+
+
+def mixed() -> list[SshHost]:
+    """The fleet tests/fleet shares: every kind of host a fleet check meets."""
+    return [
+        SshHost("a2-healthy"),                                                # root login, RoCE up
+        SshHost("a2-ops", spec=hosts.atlas_800i_a2_64g(), user="ops",         # sudo user; chip 7's link down
+                roce_down_chips=(7,)),
+        SshHost("a3-busy", spec=hosts.atlas_800_a3_busy(), tls_switch=1),     # 16 chips, 8 taken; TLS on
+        SshHost("duo", spec=hosts.atlas_300i_duo()),                          # 310P3, no RoCE, no hccn_tool
+        SshHost("driver-skew", spec=driver_skew()),
+        SshHost("no-python", python3=False),
+        SshHost("smi-hung", spec=npu_smi_hung()),
+        SshHost("down", down=True),                                           # refuses connections
+        SshHost("rekeyed", host_key_changed=True),                            # known_hosts has its old key
+        SshHost("bastion", bastion=True),
+        SshHost("hidden-1", behind_bastion=True),
+        SshHost("hidden-2", behind_bastion=True, user="ops"),
+    ]
