@@ -16,7 +16,7 @@ import tempfile
 from doctor import bounded
 from doctor.evidence import DOCUMENT_SCHEMA, OK, REFUSED, STATUSES, TOO_LARGE, Evidence, Observation
 from doctor.printable import printable_line
-from doctor.redact import redact_observation
+from doctor.redact import redact_observation, redact_structure
 
 SCHEMA = "ascend-doctor-snapshot/1"
 MANIFEST = "manifest.json"
@@ -124,7 +124,7 @@ def _fill(evidence: Evidence, staging: str) -> None:
         if name:
             _write_synced(os.path.join(staging, name), obs.output)
         items.append(obs.to_manifest(name))
-    manifest = {"schema": SCHEMA, "meta": evidence.meta, "items": items}
+    manifest = {"schema": SCHEMA, "meta": redact_structure(evidence.meta), "items": items}
     _write_synced(os.path.join(staging, MANIFEST), json.dumps(manifest, indent=1, sort_keys=True))
     _fsync_dir(staging)
 
@@ -151,7 +151,8 @@ def read(directory: str) -> Evidence:
     evidence = Evidence(meta=meta if isinstance(meta, dict) else {})
     budget = Budget(TOTAL_OUTPUT_LIMIT)
     for index, entry in enumerate(manifest["items"]):
-        evidence.add(_observation(directory, entry, index, budget))
+        # Redacted again: a snapshot from elsewhere may not have been written by this redaction.
+        evidence.add(redact_observation(_observation(directory, entry, index, budget)))
     return evidence
 
 
@@ -177,7 +178,7 @@ def from_document(raw: bytes, source: str) -> Evidence:
         if len(output) > OUTPUT_FILE_LIMIT:
             fields.update(status=TOO_LARGE, detail=f"output larger than {bounded.human_size(OUTPUT_FILE_LIMIT)}")
             output = ""
-        evidence.add(Observation(output=output, **fields))
+        evidence.add(redact_observation(Observation(output=output, **fields)))
     return evidence
 
 

@@ -13,6 +13,10 @@ import socket
 import time
 from dataclasses import dataclass
 
+# Imported here, once: several host threads importing fabric at the same moment can see it half done.
+import fabric
+import paramiko
+
 from doctor.fleet.inventory import Target
 
 STDOUT_LIMIT = 32 * 1024 * 1024
@@ -80,15 +84,13 @@ class Session:
             connection = connection.gateway if not isinstance(connection.gateway, str) else None
 
     def _open(self, deadline: float):
-        from paramiko.ssh_exception import BadHostKeyException, SSHException
-
         self.connection = connection(self.target, self.settings)
         try:
             self.connection.open()
-        except BadHostKeyException as exc:
+        except paramiko.BadHostKeyException as exc:
             raise HostError(f"host key CHANGED for {exc.hostname}: refusing to connect (if the host was "
                             f"reinstalled: ssh-keygen -R {exc.hostname}, then verify the new key)") from exc
-        except SSHException as exc:
+        except paramiko.SSHException as exc:
             raise HostError(_ssh_reason(exc, self.target)) from exc
         except socket.timeout as exc:
             raise HostError(f"no SSH answer from {self.target.address}:{self.target.port} within "
@@ -103,14 +105,12 @@ class Session:
 
 def connection(target: Target, settings: SshSettings):
     """A Fabric Connection with host key checking switched on, its gateways too."""
-    from fabric import Config, Connection
-
-    config = Config(runtime_ssh_path=settings.ssh_config) if settings.ssh_config else Config()
+    config = fabric.Config(runtime_ssh_path=settings.ssh_config) if settings.ssh_config else fabric.Config()
     connect_kwargs = {"key_filename": [target.key_file]} if target.key_file else {}
     connect_kwargs.update(banner_timeout=settings.connect_timeout, auth_timeout=settings.connect_timeout,
                           channel_timeout=settings.connect_timeout)
     gateway = _gateway(target, settings, config) if target.proxy_jump else None
-    result = Connection(target.address, user=target.user, port=target.port, config=config,
+    result = fabric.Connection(target.address, user=target.user, port=target.port, config=config,
                         connect_timeout=int(max(settings.connect_timeout, 1)), connect_kwargs=connect_kwargs,
                         **({"gateway": gateway} if gateway is not None else {}))
     hop = result
@@ -121,16 +121,12 @@ def connection(target: Target, settings: SshSettings):
 
 
 def _gateway(target: Target, settings: SshSettings, config):
-    from fabric import Connection
-
     connect_kwargs = {"key_filename": [target.key_file]} if target.key_file else {}
-    return Connection(target.proxy_jump, config=config, connect_timeout=int(max(settings.connect_timeout, 1)),
+    return fabric.Connection(target.proxy_jump, config=config, connect_timeout=int(max(settings.connect_timeout, 1)),
                       connect_kwargs=connect_kwargs)
 
 
 def _verify_host_keys(hop, settings: SshSettings) -> None:
-    from paramiko.client import AutoAddPolicy, RejectPolicy
-
     known_hosts = settings.known_hosts or _config_known_hosts(hop) or os.path.expanduser("~/.ssh/known_hosts")
     if os.path.exists(known_hosts):
         hop.client.load_host_keys(known_hosts)
@@ -139,9 +135,9 @@ def _verify_host_keys(hop, settings: SshSettings) -> None:
             os.makedirs(os.path.dirname(known_hosts) or ".", mode=0o700, exist_ok=True)
             open(known_hosts, "a").close()
             hop.client.load_host_keys(known_hosts)
-        hop.client.set_missing_host_key_policy(AutoAddPolicy())
+        hop.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     else:
-        hop.client.set_missing_host_key_policy(RejectPolicy())
+        hop.client.set_missing_host_key_policy(paramiko.RejectPolicy())
 
 
 def _config_known_hosts(hop) -> str | None:

@@ -33,7 +33,8 @@ def mixed() -> list[SshHost]:
         SshHost("a2-healthy"),                                                # root login, RoCE up
         SshHost("a2-ops", spec=hosts.atlas_800i_a2_64g(), user="ops",         # sudo user; chip 7's link down
                 roce_down_chips=(7,)),
-        SshHost("a3-busy", spec=hosts.atlas_800_a3_busy(), tls_switch=1),     # 16 chips, 8 taken; TLS on
+        SshHost("a3-busy", spec=hosts.atlas_800_a3_busy(), tls_switch=1,      # 16 chips, 8 taken; TLS on
+                vllm_services=[{"name": "qwen3-vl-8b", "recipe": "qwen3-vl-8b", "devices": [8], "port": 8000}]),
         SshHost("duo", spec=hosts.atlas_300i_duo()),                          # 310P3, no RoCE, no hccn_tool
         SshHost("driver-skew", spec=driver_skew()),
         SshHost("no-python", python3=False),
@@ -43,4 +44,26 @@ def mixed() -> list[SshHost]:
         SshHost("bastion", bastion=True),
         SshHost("hidden-1", behind_bastion=True),
         SshHost("hidden-2", behind_bastion=True, user="ops"),
+        *cluster(),
+    ]
+
+
+CLUSTER = "c1"
+WRONG_HCCL_IF_IP = "10.213.9.9"          # an address no host of the fleet has
+SHARED_DEVICE_IP = "192.168.100.200"     # given to chip 0 of both c1-a and c1-c
+
+
+def cluster() -> list[SshHost]:
+    """Three A2 nodes that serve one model together (ascend_cluster: c1), each with one fault:
+    c1-b's TLS switch is on, c1-c's chip 1 answers no ping and its HCCL_IF_IP is not its own,
+    and c1-a's and c1-c's chip 0 share one address."""
+    def node(name: str, env: dict | None = None, **more) -> SshHost:
+        healthy = hosts.atlas_800i_a2_healthy()
+        spec = replace(healthy, env={**healthy.env, **(env or {})})
+        return SshHost(name, spec=spec, inventory_vars={"ascend_cluster": CLUSTER}, **more)
+    return [
+        node("c1-a", device_ip_overrides={0: SHARED_DEVICE_IP}),
+        node("c1-b", tls_switch=1),
+        node("c1-c", env={"HCCL_IF_IP": WRONG_HCCL_IF_IP}, roce_down_chips=(1,),
+             device_ip_overrides={0: SHARED_DEVICE_IP}),
     ]

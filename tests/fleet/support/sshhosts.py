@@ -70,6 +70,7 @@ class SshHost:
     shm_size: str = "16g"                 # size of its /dev/shm tmpfs
     tls_switch: int = 0                   # what `hccn_tool -i N -tls -g` reports
     roce_down_chips: tuple[int, ...] = () # chips whose device IP answers no ping
+    device_ip_overrides: dict[int, str] = field(default_factory=dict)   # chip -> a device IP not from the plan
     vllm_services: list[dict] | None = None   # the inventory's vllm_services (None: one default service)
     inventory_vars: dict = field(default_factory=dict)   # more host variables for the inventory
 
@@ -230,6 +231,7 @@ class Fleet:
             if spec.bastion:
                 legs.append(network.Leg("eth1", "br1", network.BASTION_BACK_ADDRESS))
         device_ips = {chip: roce.device_ip(number, chip) for chip in spec.spec.devices} if spec.spec.hccn else {}
+        device_ips.update({chip: ip for chip, ip in spec.device_ip_overrides.items() if chip in device_ips})
         return RunningHost(spec, number, legs, self.directory / "hosts" / spec.name, device_ips)
 
     def _build(self, host: RunningHost, client_key: str) -> None:
