@@ -161,31 +161,75 @@ def check_chip_count(facts: Facts, intent: Intent):
     return passed(f"{available} chip(s) available for tensor parallel {intent.tp}", listed)
 
 
+BUSY_ROWS_PER_CHIP = 5     # process rows DEV006 shows per chip,
+BUSY_ROWS_IN_ALL = 20      # and in all; the rest are counted
+
+
 def check_chips_busy(facts: Facts, intent: Intent):
     info, chips = chips_in_scope(facts, intent)
     if not chips:
         return skipped("no chip of the intended devices is listed by npu-smi (see DEV005)")
-    problems, worst = [], "PASS"
-    for chip in chips:
-        procs = [p for p in info.processes if (p.npu_id, p.chip_id) == (chip.npu_id, chip.chip_id)]
-        used, total = _memory(chip)
-        share = used / total if total else 0.0
-        if procs:
-            pids = ", ".join(f"{p.pid} ({p.name or '?'}, {p.memory_mb} MB)" for p in procs)
-            problems.append(f"device {chip.device_index}: process(es) {pids}")
-            worst = "FAIL"
-        elif share > BUSY_WARN_FRACTION:
-            problems.append(f"device {chip.device_index}: {used} of {total} MB in use with no process listed")
-            if share > BUSY_FAIL_FRACTION:
-                worst = "FAIL"
-            elif worst == "PASS":
-                worst = "WARN"
-    if not problems:
+    by_chip = _processes_by_chip(info.processes)
+    rows = _RowBudget()
+    verdicts = [_busy_verdict(chip, by_chip.get((chip.npu_id, chip.chip_id), []), rows) for chip in chips]
+    busy = [(status, text) for status, text in verdicts if status != "PASS"]
+    if not busy:
         return passed(f"{len(chips)} intended chip(s) idle (no processes, memory mostly free)")
     fix = ("Stop what holds them (`npu-smi info` shows the PIDs; `docker ps` the containers) or choose idle "
            "chips with --devices. Memory used with no process listed usually belongs to another container.")
-    result = failed if worst == "FAIL" else warned
-    return result(f"{len(problems)} intended chip(s) already in use", "\n".join(problems), fix)
+    result = failed if any(status == "FAIL" for status, _ in busy) else warned
+    evidence = "\n".join([text for _, text in busy] + rows.left_out())
+    return result(f"{len(busy)} intended chip(s) already in use", evidence, fix)
+
+
+def _busy_verdict(chip, procs: list, rows: _RowBudget) -> tuple[str, str]:
+    """FAIL, WARN or PASS for one chip, and what holds it."""
+    if procs:
+        return "FAIL", f"device {chip.device_index}: {_processes_text(procs, rows)}"
+    used, total = _memory(chip)
+    share = used / total if total else 0.0
+    if share <= BUSY_WARN_FRACTION:
+        return "PASS", ""
+    status = "FAIL" if share > BUSY_FAIL_FRACTION else "WARN"
+    return status, f"device {chip.device_index}: {used} of {total} MB in use with no process listed"
+
+
+def _processes_by_chip(processes) -> dict[tuple[int, int], list]:
+    by_chip: dict[tuple[int, int], list] = {}
+    for process in processes:
+        by_chip.setdefault((process.npu_id, process.chip_id), []).append(process)
+    return by_chip
+
+
+class _RowBudget:
+    """How many process rows DEV006 may still show, and how many it left out."""
+
+    def __init__(self) -> None:
+        self.left = BUSY_ROWS_IN_ALL
+        self.hidden = 0
+
+    def take(self, procs: list) -> list:
+        shown = procs[:min(BUSY_ROWS_PER_CHIP, self.left)]
+        self.left -= len(shown)
+        self.hidden += len(procs) - len(shown)
+        return shown
+
+    def left_out(self) -> list[str]:
+        if not self.hidden:
+            return []
+        return [f"… and {self.hidden} more process{'es' if self.hidden > 1 else ''}"]
+
+
+def _processes_text(procs: list, rows: _RowBudget) -> str:
+    """"2 processes holding 110180 MB: 1534604 (python, 54963 MB), ...", a few rows at most."""
+    held = sum(p.memory_mb or 0 for p in procs)
+    count = f"{len(procs)} process{'es' if len(procs) > 1 else ''} holding {held} MB"
+    shown = ", ".join(f"{p.pid} ({p.name or '?'}, {_mb(p.memory_mb)})" for p in rows.take(procs))
+    return f"{count}: {shown}" if shown else count
+
+
+def _mb(value: int | None) -> str:
+    return "? MB" if value is None else f"{value} MB"
 
 
 def _memory(chip) -> tuple[int, int]:

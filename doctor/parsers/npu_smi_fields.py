@@ -45,7 +45,7 @@ def raise_if_refused(text: str) -> None:
 def _blocks(text: str) -> list[list[tuple[str, str]]]:
     """Pairs grouped by blank lines; a blank line before a continuation line does not split."""
     raise_if_refused(text)
-    blocks: list[list[tuple[str, str]]] = []
+    blocks: list[list[tuple[str, list[str]]]] = []   # a value as its lines, joined once at the end
     blank_before = True
     for line in text.splitlines():
         if not line.strip():
@@ -57,21 +57,20 @@ def _blocks(text: str) -> list[list[tuple[str, str]]]:
         if key:
             if blank_before or not blocks:
                 blocks.append([])
-            blocks[-1].append((key, value))
+            blocks[-1].append((key, [value] if value else []))
         else:
             _continue_last_value(blocks, value, text)
         blank_before = False
     if not blocks:
         raise ParseError("no 'Key : value' line in npu-smi output", text)
-    return blocks
+    return [[(key, "\n".join(lines)) for key, lines in block] for block in blocks]
 
 
-def _continue_last_value(blocks: list[list[tuple[str, str]]], value: str, text: str) -> None:
+def _continue_last_value(blocks: list[list[tuple[str, list[str]]]], value: str, text: str) -> None:
     if not blocks:
         raise ParseError("continuation line (empty key) with nothing before it", text)
     if value:
-        key, previous = blocks[-1][-1]
-        blocks[-1][-1] = (key, f"{previous}\n{value}" if previous else value)
+        blocks[-1][-1][1].append(value)
 
 
 def parse_fields(text: str) -> list[tuple[str, str]]:

@@ -14,13 +14,16 @@ Unreadable cells: a measurement that cannot be read (power, memory, ...) becomes
 null, because the chip, its ids and its health still matter to the checks. An id
 that cannot be read (NPU, Chip, Device, Phy-ID, pid) makes the row unusable: the
 table is read up to that row and the result is marked `truncated`.
+
+The fleet collector runs this module on a host's own python3, so it keeps to Python 3.7
+(tests/fleet/test_collector.py): typing's generics, no walrus, no dataclass slots.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator, Optional, Tuple
 
 from doctor.parsers.errors import ParseError
 from doctor.parsers.text import decode
@@ -116,16 +119,23 @@ _PLACEHOLDERS = {"", "-", "NA", "N/A"}
 _VALUE_TOKEN = re.compile(r"[^\s/]+\s*/\s*[^\s/]+|\S+")  # "0    / 0" is one value
 _INT = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_PAIR = re.compile(r"(\S+?)\s*/\s*(\S+)")
+_PAIR = re.compile(r"(\S+?)\s*/\s*(\S+)")  # fullmatched on one word only: see _split_pair
 _SEPARATOR = re.compile(r"\+[-=+]+")
 _ELISION = re.compile(r"\.{3,}|…")
 _NO_PROCESSES = re.compile(r"No running processes found in NPU\s+[0-9]+")
 _TOOL_VERSION = re.compile(r"npu-smi\s+(\S+)")
 _DRIVER_VERSION = re.compile(r"Version:\s*(\S+)")
-_ERROR_LINE = re.compile(r"(?i)(fail|error).*\bret(?:\s+is\s+|\s*=\s*)(-?[0-9]+)")
+# An error line: "fail" or "error", then later "ret is N" / "ret = N" (the last one counts).
+_ERROR_WORD = re.compile(r"(?i)fail|error")
+_RET_CODE = re.compile(r"(?i)\bret(?:\s+is\s+|\s*=\s*)(-?[0-9]+)")
+_MAX_DIGITS = 18  # keeps int() far from its digit limit on garbage input
 
-_HeaderCell = tuple[str | None, ...]  # the field of each value in one `|`-delimited cell
-_Header = tuple[_HeaderCell, ...]
+# npu-smi's rows are under 200 characters; a longer `|` line is read as a cut one, so no line
+# costs more than this in cells and tokens however it is built.
+_MAX_ROW_CHARS = 4096
+
+_HeaderCell = Tuple[Optional[str], ...]  # the field of each value in one `|`-delimited cell
+_Header = Tuple[_HeaderCell, ...]
 
 
 class _Garbage(Exception):
@@ -137,7 +147,7 @@ class _Garbage(Exception):
 
 @dataclass(frozen=True)
 class _Line:
-    kind: str  # "blank", "elision", "separator", "row", "cut_row", "text"
+    kind: str  # "blank", "elision", "separator", "row", "cut_row" (cut off or too long), "text"
     text: str
     cells: tuple[str, ...] = ()
 
@@ -151,7 +161,7 @@ def _classify(raw: str) -> _Line:
     if _SEPARATOR.fullmatch(text):
         return _Line("separator", text)
     if text.startswith("|"):
-        if len(text) > 1 and text.endswith("|"):
+        if 1 < len(text) <= _MAX_ROW_CHARS and text.endswith("|"):
             return _Line("row", text, tuple(text[1:-1].split("|")))
         return _Line("cut_row", text)
     return _Line("text", text)
@@ -265,10 +275,32 @@ def _float(value: str | None) -> float | None:
 
 
 def _pair(value: str | None) -> tuple[int | None, int | None]:
-    match = _PAIR.fullmatch(value.strip()) if value is not None else None
-    if not match:
+    sides = _split_pair(value) if value is not None else None
+    if sides is None:
         return None, None
-    return _int(match.group(1)), _int(match.group(2))
+    return _int(sides[0]), _int(sides[1])
+
+
+def _split_pair(value: str) -> tuple[str, str] | None:
+    """"3150 / 65536" -> ("3150", "65536"), as `(\\S+?)\\s*/\\s*(\\S+)` would fullmatch it.
+
+    That regex, run on several words, rescans the rest of a long word of slashes once per
+    slash; run on one word it is linear, so the words are looked at first.
+    """
+    words = value.split()
+    if len(words) == 1:
+        match = _PAIR.fullmatch(words[0])
+        return (match.group(1), match.group(2)) if match else None
+    if len(words) == 2:
+        first, second = words
+        if len(first) > 1 and first.endswith("/"):
+            return first[:-1], second
+        if len(second) > 1 and second.startswith("/"):
+            return first, second[1:]
+        return None
+    if len(words) == 3 and words[1] == "/":
+        return words[0], words[2]
+    return None
 
 
 def _identity(value: str | None) -> int:
@@ -330,7 +362,7 @@ def _process(values: dict[str, str]) -> Process:
 class _TableReader:
     """Walks the lines after the header; collects chips and processes."""
 
-    def __init__(self, lines: list[_Line], top: _Header, bottom: _Header) -> None:
+    def __init__(self, lines: Iterable[_Line], top: _Header, bottom: _Header) -> None:
         self._lines = lines
         self._top = top
         self._bottom = bottom
@@ -414,54 +446,91 @@ def _is_no_processes(line: _Line) -> bool:
 # ----------------------------------------------------------------- whole document
 
 
-def _find_error(lines: list[_Line]) -> NpuSmiError | None:
-    for line in lines:
-        if line.kind != "text":
-            continue
-        match = _ERROR_LINE.search(line.text)
-        if match:
-            return NpuSmiError(code=int(match.group(2)), text=line.text)
-    return None
+def _split_lines(text: str) -> Iterator[str]:
+    """`text.split("\\n")` one line at a time: a long output is never held twice."""
+    start = 0
+    end = text.find("\n")
+    while end >= 0:
+        yield text[start:end]
+        start, end = end + 1, text.find("\n", end + 1)
+    yield text[start:]
 
 
-def _versions(banner_rows: Iterable[_Line]) -> tuple[str | None, str | None]:
-    tool = driver = None
-    for line in banner_rows:
-        joined = " ".join(line.cells)
+@dataclass
+class _Banner:
+    """What comes before the table: npu-smi's versions, or an error line printed instead of it."""
+
+    tool: str | None = None
+    driver: str | None = None
+    error: NpuSmiError | None = None
+
+    def read(self, line: _Line) -> None:
+        if line.kind == "text" and self.error is None:
+            self.error = _error_in(line.text)
+        elif line.kind == "row" and (self.tool is None or self.driver is None):
+            self._read_versions(" ".join(line.cells))
+
+    def _read_versions(self, joined: str) -> None:
         tool_match = _TOOL_VERSION.search(joined)
         driver_match = _DRIVER_VERSION.search(joined)
-        if tool_match and tool is None:
-            tool = tool_match.group(1)
-        if driver_match and driver is None:
-            driver = driver_match.group(1)
-    return tool, driver
+        if tool_match and self.tool is None:
+            self.tool = tool_match.group(1)
+        if driver_match and self.driver is None:
+            self.driver = driver_match.group(1)
 
 
-def _header_index(lines: list[_Line]) -> int | None:
-    for index, line in enumerate(lines):
+def _error_in(text: str) -> NpuSmiError | None:
+    digits = _error_code_digits(text)
+    return None if digits is None else NpuSmiError(code=_code(digits), text=text)
+
+
+def _error_code_digits(line: str) -> str | None:
+    """The N of "... fail/error ... ret is N" (the last such N), None on any other line.
+
+    Two searches: the one regex `(fail|error).*ret...` backtracks from the end of the line
+    once per "fail" in it, quadratic on a long line.
+    """
+    word = _ERROR_WORD.search(line)
+    if word is None:
+        return None
+    digits = None
+    for match in _RET_CODE.finditer(line, word.end()):
+        digits = match.group(1)
+    return digits
+
+
+def _code(digits: str) -> int | None:
+    # Too many digits to be a dcmi code, and int() would refuse past its limit.
+    return int(digits) if len(digits.lstrip("-")) <= _MAX_DIGITS else None
+
+
+def _read_banner(lines: Iterator[_Line]) -> tuple[_Banner, _Line | None]:
+    """The banner, and the table's first header row (None when there is no table)."""
+    banner = _Banner()
+    for line in lines:
         if _is_chip_header_top(line):
-            return index
-    return None
+            return banner, line
+        banner.read(line)
+    return banner, None
 
 
-def _read_header(lines: list[_Line], top_index: int, text: str) -> tuple[_Header, _Header, int]:
-    """Both header rows, and the index of the first line after them."""
-    after_top = range(top_index + 1, len(lines))
-    bottom_index = next((i for i in after_top if lines[i].kind != "blank"), None)
-    if bottom_index is None or lines[bottom_index].kind != "row":
+def _read_header(top_line: _Line, lines: Iterator[_Line], text: str) -> tuple[_Header, _Header]:
+    """Both header rows; `lines` is left at the first line after them."""
+    bottom_line = next((line for line in lines if line.kind != "blank"), None)
+    if bottom_line is None or bottom_line.kind != "row":
         raise ParseError("npu-smi info output is cut off inside the table header", text)
-    top = _chip_header(lines[top_index])
-    bottom = _chip_header(lines[bottom_index])
+    top = _chip_header(top_line)
+    bottom = _chip_header(bottom_line)
     if not {"npu_id", "name", "health"} <= _fields(top) or "chip_id" not in _fields(bottom):
         raise ParseError("npu-smi info table header has no NPU/Name/Health or Chip column", text)
-    return top, bottom, bottom_index + 1
+    return top, bottom
 
 
-def _read_table(lines: list[_Line], top_index: int | None, text: str) -> _TableReader:
-    if top_index is None:
+def _read_table(lines: Iterator[_Line], top_line: _Line | None, text: str) -> _TableReader:
+    if top_line is None:
         raise ParseError("not npu-smi info output: no NPU/Name/Health table header found", text)
-    top, bottom, body_start = _read_header(lines, top_index, text)
-    reader = _TableReader(lines[body_start:], top, bottom)
+    top, bottom = _read_header(top_line, lines, text)
+    reader = _TableReader(lines, top, bottom)
     reader.read()
     if not reader.chips:
         raise ParseError("npu-smi info output has no readable chip row (cut off or garbled)", text)
@@ -471,24 +540,20 @@ def _read_table(lines: list[_Line], top_index: int | None, text: str) -> _TableR
 def parse(text: str) -> NpuSmiInfo:
     """Read one `npu-smi info` output. Raises ParseError for anything else."""
     text = decode(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise ParseError("input is empty, not npu-smi info output", text)
-    lines = [_classify(raw) for raw in text.split("\n")]
-    top_index = _header_index(lines)
-    before_table = lines if top_index is None else lines[:top_index]
-    error = _find_error(before_table)
+    lines = map(_classify, _split_lines(text))   # read once, front to back, never all kept
+    banner, top_line = _read_banner(lines)
     try:
-        reader = _read_table(lines, top_index, text)
+        reader = _read_table(lines, top_line, text)
     except ParseError:
-        if error is None:
+        if banner.error is None:
             raise
-        return NpuSmiInfo(None, None, error, chips=(), processes=(), truncated=False)
-
-    tool, driver = _versions(line for line in before_table if line.kind == "row")
+        return NpuSmiInfo(None, None, banner.error, chips=(), processes=(), truncated=False)
     return NpuSmiInfo(
-        npu_smi_version=tool,
-        driver_version=driver,
-        error=error,
+        npu_smi_version=banner.tool,
+        driver_version=banner.driver,
+        error=banner.error,
         chips=tuple(reader.chips),
         processes=tuple(reader.processes),
         truncated=reader.truncated,

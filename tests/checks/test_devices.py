@@ -109,3 +109,44 @@ def test_300i_duo_chips_map_to_their_device_column(tmp_path):
     found = findings_for(tmp_path, hosts.atlas_300i_duo(), Intent(devices=(6, 7), tp=2))
     assert found["DEV005"].status == "PASS"
     assert found["DEV004"].status == "PASS"
+
+
+def _chips_busy(npu_smi_info_text: str, devices=None):
+    from doctor.checks.devices import check_chips_busy
+    from doctor.evidence import OK, Evidence, Observation
+    from doctor.facts import Facts
+
+    evidence = Evidence()
+    evidence.add(Observation("npu-smi info", "command", OK, output=npu_smi_info_text))
+    return check_chips_busy(Facts(evidence), Intent(devices=devices))
+
+
+def test_thousands_of_processes_are_summarised_per_chip():
+    from tests.parsers import synthetic
+
+    # The A3 capture's process rows cycled: NPUs 4-7 (devices 8-15) hold 3,000 processes.
+    found = _chips_busy(synthetic.npu_smi_info(3_000))
+    lines = found.evidence.splitlines()
+    assert found.status == "FAIL" and found.summary == "8 intended chip(s) already in use"
+    assert lines[0].startswith(f"device 8: 300 processes holding {300 * 54963} MB: 1000000 (?, 54963 MB), ")
+    assert lines[0].count(" MB)") == 5
+    assert lines[4] == f"device 12: 600 processes holding {300 * (116 + 53740)} MB"   # 20 rows shown already
+    assert lines[-1] == "… and 2980 more processes"
+    assert sum(line.count(" MB)") for line in lines) == 20
+    assert len(found.evidence) < 2_000
+
+
+def test_a_few_processes_are_all_shown():
+    from tests.parsers import synthetic
+
+    found = _chips_busy(synthetic.npu_smi_info(10), devices=(12,))
+    assert found.status == "FAIL"
+    assert found.evidence == "device 12: 2 processes holding 53856 MB: 1000004 (?, 116 MB), 1000005 (?, 53740 MB)"
+
+
+def test_six_processes_on_one_chip_show_five():
+    from tests.parsers import synthetic
+
+    found = _chips_busy(synthetic.npu_smi_info(30), devices=(12,))
+    assert found.evidence.splitlines()[0].count(" MB)") == 5
+    assert found.evidence.splitlines()[-1] == "… and 1 more process"

@@ -281,7 +281,8 @@ def test_the_inventory_describes_every_host(fleet):
     for name, variables in nodes.items():
         assert variables["ansible_host"] == fleet[name].address
         assert variables["ansible_ssh_private_key_file"] == str(fleet.key)
-        assert variables["vllm_services"][0]["devices"] == [0]
+        expected = fleet[name].host.vllm_services or [{"devices": [0]}]
+        assert variables["vllm_services"][0]["devices"] == expected[0]["devices"]
 
 
 def test_ansible_reaches_root_sudo_and_hidden_hosts_with_the_inventory(fleet):
