@@ -69,27 +69,27 @@ def read_file(path: str, limit: int, follow_links: bool = True, deadline: float 
 
 
 def _read_fd(fd: int, limit: int, deadline: float | None, name: str) -> bytes:
-    parts, size = [], 0
+    kept = bytearray()
     while True:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"reading {name} took too long")
-        chunk = os.read(fd, min(CHUNK, limit + 1 - size))
+        chunk = os.read(fd, min(CHUNK, limit + 1 - len(kept)))
         if not chunk:
-            return b"".join(parts)
-        parts.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(limit, b"".join(parts)[:limit])
+            return bytes(kept)
+        kept += chunk
+        if len(kept) > limit:
+            del kept[limit:]
+            raise TooLarge(limit, bytes(kept))
 
 
 def read_stream(stream, limit: int) -> bytes:
     """At most `limit` bytes from a binary stream (stdin); TooLarge past it."""
-    parts, size = [], 0
+    kept = bytearray()
     while True:
-        chunk = stream.read(min(CHUNK, limit + 1 - size))
+        chunk = stream.read(min(CHUNK, limit + 1 - len(kept)))
         if not chunk:
-            return b"".join(parts)
-        parts.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(limit, b"".join(parts)[:limit])
+            return bytes(kept)
+        kept += chunk
+        if len(kept) > limit:
+            del kept[limit:]
+            raise TooLarge(limit, bytes(kept))

@@ -29,6 +29,7 @@ class Target:
     proxy_jump: str | None = None          # "user@host:port" of a bastion
     become: bool = False
     become_user: str = "root"
+    become_password: str | None = field(default=None, repr=False)    # never saved or printed
     python: str = "python3"
     groups: tuple[str, ...] = ()
     cluster: str | None = None
@@ -104,6 +105,7 @@ def _target(host, loader, variables) -> Target:
                                   str(value("ansible_ssh_extra_args") or "")),
             become=_boolean("ansible_become", value("ansible_become") or False),
             become_user=str(value("ansible_become_user") or "root"),
+            become_password=_text_or_none(value("ansible_become_password") or value("ansible_become_pass")),
             python=_interpreter(value("ansible_python_interpreter")),
             groups=groups, cluster=_text_or_none(value(CLUSTER_VARIABLE)),
             services=value("vllm_services"), image=_text_or_none(value("vllm_image")),

@@ -117,8 +117,9 @@ def save(outcome: Outcome, directory: str, force: bool = False) -> str:
 
 
 def _save_host(result: HostResult, staging: str) -> dict:
+    saved = {k: v for k, v in dataclasses.asdict(result.target).items() if k != "become_password"}
     entry = {"name": result.target.name, "error": result.error, "directory": None,
-             "target": dataclasses.asdict(result.target), "clock_offset_s": result.clock_offset_s,
+             "target": saved, "clock_offset_s": result.clock_offset_s,
              "clock_uncertainty_s": result.clock_uncertainty_s}
     if result.evidence is not None:
         entry["directory"] = _directory_name(result.target.name, staging)

@@ -36,7 +36,6 @@ class SshSettings:
     accept_new_host_keys: bool = False
     ssh_config: str | None = None         # None: ~/.ssh/config and /etc/ssh/ssh_config, as ssh reads them
     connect_timeout: float = 10.0
-    become_password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,10 @@ class Session:
 
     def run_collector(self, script: str, deadline: float) -> Exchange:
         connection = self._open(deadline)
-        command = _command(self.target, self.settings.become_password is not None)
+        password = self._password_to_send(connection, deadline)
+        command = _command(self.target, password is not None)
         channel = connection.transport.open_session(timeout=_left(deadline))
-        stdin = (self.settings.become_password + "\n" if self.target.become and self.settings.become_password
-                 else "") + script
+        stdin = (password + "\n" if password is not None else "") + script
         sent_at = time.time()
         channel.exec_command(command)
         channel.sendall(stdin.encode("utf-8"))
@@ -69,6 +68,16 @@ class Session:
         stdout, stderr = _read(channel, deadline, self)
         exit_code = channel.recv_exit_status() if channel.exit_status_ready() else None
         return Exchange(stdout, stderr.decode("utf-8", "replace"), exit_code, sent_at, time.time())
+
+    def _password_to_send(self, connection, deadline: float) -> str | None:
+        """The become password, only when sudo will ask for it: a line sudo does not read would
+        reach python3 as the first line of the collector."""
+        if not (self.target.become and self.target.become_password):
+            return None
+        channel = connection.transport.open_session(timeout=_left(deadline))
+        channel.exec_command(f"sudo -n -u {shlex.quote(self.target.become_user)} -- true")
+        channel.settimeout(_left(deadline))
+        return None if channel.recv_exit_status() == 0 else self.target.become_password
 
     def abort(self) -> None:
         self.aborted = True
@@ -127,7 +136,7 @@ def _gateway(target: Target, settings: SshSettings, config):
 
 
 def _verify_host_keys(hop, settings: SshSettings) -> None:
-    known_hosts = settings.known_hosts or _config_known_hosts(hop) or os.path.expanduser("~/.ssh/known_hosts")
+    known_hosts = settings.known_hosts or _config_known_hosts(hop) or os.path.join(_home(), ".ssh", "known_hosts")
     if os.path.exists(known_hosts):
         hop.client.load_host_keys(known_hosts)
     if settings.accept_new_host_keys:
@@ -138,6 +147,16 @@ def _verify_host_keys(hop, settings: SshSettings) -> None:
         hop.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     else:
         hop.client.set_missing_host_key_policy(paramiko.RejectPolicy())
+
+
+def _home() -> str:
+    """The user's home as ssh finds it: from the password database, not $HOME."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return os.path.expanduser("~")
 
 
 def _config_known_hosts(hop) -> str | None:

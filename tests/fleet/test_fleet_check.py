@@ -133,3 +133,26 @@ def test_an_unknown_host_key_is_refused_unless_accepted(fleet, tmp_path):
     accepted = doctor("fleet", "check", *args, "--accept-new-host-keys", timeout=60)
     assert_sane(accepted, 0, seconds=30)
     assert fleet["a2-healthy"].address in empty.read_text()
+
+
+def test_ctrl_c_ends_within_a_second_and_prints_what_was_gathered(fleet):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.hostile.harness import REPO
+
+    argv = [sys.executable, "-m", "doctor", "fleet", "check", *fleet_args(fleet, "--json"),
+            "--limit", "a2-healthy:smi-hung", "--timeout", "60"]
+    proc = subprocess.Popen(argv, cwd=str(REPO), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(4)          # a2-healthy has answered; smi-hung's npu-smi holds it for 10 s more
+    interrupted = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=15)
+    assert time.monotonic() - interrupted < 1.0
+    assert proc.returncode == 130 and b"Traceback" not in err
+    hosts = {h["name"]: h for h in json.loads(out)["hosts"]}
+    assert hosts["a2-healthy"]["reachable"]
+    assert "interrupted" in hosts["smi-hung"]["error"]
