@@ -69,24 +69,22 @@ def read_file(path: str, limit: int, follow_links: bool = True, deadline: float 
 
 
 def _read_fd(fd: int, limit: int, deadline: float | None, name: str) -> bytes:
-    kept = bytearray()
-    while True:
+    def read(size: int) -> bytes:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"reading {name} took too long")
-        chunk = os.read(fd, min(CHUNK, limit + 1 - len(kept)))
-        if not chunk:
-            return bytes(kept)
-        kept += chunk
-        if len(kept) > limit:
-            del kept[limit:]
-            raise TooLarge(limit, bytes(kept))
+        return os.read(fd, size)
+    return _read_capped(read, limit)
 
 
 def read_stream(stream, limit: int) -> bytes:
     """At most `limit` bytes from a binary stream (stdin); TooLarge past it."""
+    return _read_capped(stream.read, limit)
+
+
+def _read_capped(read, limit: int) -> bytes:
     kept = bytearray()
     while True:
-        chunk = stream.read(min(CHUNK, limit + 1 - len(kept)))
+        chunk = read(min(CHUNK, limit + 1 - len(kept)))
         if not chunk:
             return bytes(kept)
         kept += chunk

@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--tp", type=positive_int, help="tensor-parallel size of the deployment (1, or the recipe's)")
     check.add_argument("--recipe", help="the recipe the deployment runs (`ascend-doctor list-recipes`); sets --tp")
     check.add_argument("--image", help="the vllm-ascend image tag the deployment will run")
+    check.add_argument("--own-service", action="append", default=[], metavar="NAME",
+                       help="a service this deployment runs itself: chips its containers (label "
+                            "ascend-doctor.service=NAME) hold are not in use by others (repeatable)")
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
                        help="report this check's FAIL as a WARN (repeatable, or comma-separated)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -71,6 +71,7 @@ def _deployment(service: object, settings: HostSettings) -> recipes.Deployment:
         problems.append(f"unknown key(s) {', '.join(unknown)}")
     if missing:
         problems.append(f"missing {', '.join(missing)}")
+    problems += _value_problems(service)
     if problems:
         raise PlanError(problems)
     try:
@@ -81,10 +82,42 @@ def _deployment(service: object, settings: HostSettings) -> recipes.Deployment:
         recipe=recipe, container_name=service["name"], image=settings.image,
         devices=tuple(service["devices"]) if isinstance(service["devices"], list) else service["devices"],
         port=service["port"], model_source=service.get("model_source"),
-        api_key_set=bool(service.get("api_key_set", False)), jemalloc_path=settings.jemalloc_path,
+        api_key_set=service.get("api_key_set", False) is True, jemalloc_path=settings.jemalloc_path,
         extra_env=dict(service.get("extra_env") or {}), extra_args=tuple(service.get("extra_args") or ()),
         host_root=settings.host_root,
     )
+
+
+# Flags the role sets from the service's own fields; a second one in extra_args would win or clash.
+MANAGED_FLAGS = ("--port", "--host", "--tensor-parallel-size", "-tp", "--api-key", "--served-model-name",
+                 "--model")
+
+
+def _value_problems(service: dict) -> list[str]:
+    """Types and values the role cannot take as given: each names the field."""
+    problems = []
+    if "api_key_set" in service and not isinstance(service["api_key_set"], bool):
+        problems.append(f"api_key_set: {service['api_key_set']!r} is not a boolean; write true or false "
+                        "without quotes")
+    for field, kind in (("extra_args", list), ("extra_env", dict)):
+        if service.get(field) is not None and not isinstance(service[field], kind):
+            problems.append(f"{field}: must be a {'list' if kind is list else 'mapping'}, "
+                            f"not {type(service[field]).__name__}")
+    if isinstance(service.get("extra_args"), list):
+        problems += [f"extra_args: {arg.split('=')[0]} is set by the role from the service's fields; remove it"
+                     for arg in service["extra_args"] if isinstance(arg, str) and arg.split("=")[0] in MANAGED_FLAGS]
+    if isinstance(service.get("extra_env"), dict):
+        problems += [f"extra_env: {key} looks like a secret, which `docker inspect` and the service definition "
+                     "would show; keep it out of extra_env (the API key goes in the vault as vllm_api_key, with "
+                     "api_key_set: true)" for key, value in service["extra_env"].items()
+                     if _looks_secret(str(key), str(value))]
+    return problems
+
+
+def _looks_secret(name: str, value: str) -> bool:
+    from doctor.redact import is_secret_name, redact_text
+
+    return is_secret_name(name) or redact_text(f"{name}={value}") != f"{name}={value}"
 
 
 def _render(service: object, settings: HostSettings) -> dict:

@@ -63,3 +63,27 @@ def test_launch_argv_keeps_everything_else():
     argv = ["docker", "run", "--restart", "unless-stopped", "img", "vllm", "serve", "m"]
     launched = launch_argv(argv, 8000)
     assert launched[-4:] == ["img", "vllm", "serve", "m"] and launched[:2] == ["docker", "run"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"api_key_set": "false"}, "api_key_set: 'false' is not a boolean"),
+    ({"api_key_set": 1}, "api_key_set: 1 is not a boolean"),
+    ({"extra_args": ["--port", "9000"]}, "extra_args: --port is set by the role"),
+    ({"extra_args": ["--tensor-parallel-size=4"]}, "extra_args: --tensor-parallel-size is set by the role"),
+    ({"extra_args": ["--api-key", "k"]}, "extra_args: --api-key is set by the role"),
+    ({"extra_args": "--max-num-seqs 4"}, "extra_args: must be a list, not str"),
+    ({"extra_env": ["A=1"]}, "extra_env: must be a mapping, not list"),
+    ({"extra_env": {"HF_TOKEN": "hf_x"}}, "extra_env: HF_TOKEN looks like a secret"),
+    ({"extra_env": {"EXTRA": "sk-abcdefghijklmnopqrstuvwx0123"}}, "extra_env: EXTRA looks like a secret"),
+], ids=lambda v: str(v)[:30])
+def test_values_the_role_cannot_take_are_named(extra, message):
+    service = {"name": "svc1", "recipe": "qwen3-vl-4b", "devices": [0], "port": 8000, **extra}
+    with pytest.raises(PlanError) as raised:
+        plan([service], HostSettings(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))
+    assert any(message in problem and "(svc1)" in problem for problem in raised.value.problems), raised.value
+
+
+def test_ordinary_extra_settings_pass():
+    service = {"name": "svc1", "recipe": "qwen3-vl-4b", "devices": [0], "port": 8000, "api_key_set": False,
+               "extra_args": ["--max-num-seqs", "4"], "extra_env": {"VLLM_CPU_KVCACHE_SPACE": "1"}}
+    assert plan([service], HostSettings(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))[0]["name"] == "svc1"

@@ -21,6 +21,7 @@ class Intent:
     tp: int = 1
     image: str | None = None
     recipe: str | None = None
+    own_services: tuple[str, ...] = ()     # services this deployment runs itself (container label)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
@@ -18,6 +19,8 @@ DCMI_ERRORS = {
            "or the container was not given the chip's /dev/davinciN node",
     -8020: "the device is busy or not present: another container holds it, or the driver is not loaded",
 }
+CONTAINER_ID = re.compile(r"\b([0-9a-f]{64})\b")
+SERVICE_LABEL = "ascend-doctor.service"       # set on every container the deploy starts (deploy_plan)
 BUSY_FAIL_FRACTION = 0.5
 BUSY_WARN_FRACTION = 0.2
 
@@ -170,10 +173,17 @@ def check_chips_busy(facts: Facts, intent: Intent):
     if not chips:
         return skipped("no chip of the intended devices is listed by npu-smi (see DEV005)")
     by_chip = _processes_by_chip(info.processes)
+    owners = own_service_pids(facts, intent)
     rows = _RowBudget()
-    verdicts = [_busy_verdict(chip, by_chip.get((chip.npu_id, chip.chip_id), []), rows) for chip in chips]
-    busy = [(status, text) for status, text in verdicts if status != "PASS"]
+    verdicts = [_busy_verdict(chip, by_chip.get((chip.npu_id, chip.chip_id), []), owners, rows) for chip in chips]
+    busy = [(status, text) for status, text in verdicts if status not in ("PASS", "OWN")]
+    own = [text for status, text in verdicts if status == "OWN"]
     if not busy:
+        if own:
+            services = sorted({owners[p.pid] for chip in chips for p in by_chip.get((chip.npu_id, chip.chip_id), [])
+                               if p.pid in owners})
+            return passed(f"{len(own)} intended chip(s) in use by this deployment's own service(s) "
+                          f"{', '.join(services)}; nothing else holds them", "\n".join(own))
         return passed(f"{len(chips)} intended chip(s) idle (no processes, memory mostly free)")
     fix = ("Stop what holds them (`npu-smi info` shows the PIDs; `docker ps` the containers) or choose idle "
            "chips with --devices. Memory used with no process listed usually belongs to another container.")
@@ -182,16 +192,65 @@ def check_chips_busy(facts: Facts, intent: Intent):
     return result(f"{len(busy)} intended chip(s) already in use", evidence, fix)
 
 
-def _busy_verdict(chip, procs: list, rows: _RowBudget) -> tuple[str, str]:
-    """FAIL, WARN or PASS for one chip, and what holds it."""
+def _busy_verdict(chip, procs: list, owners: dict[int, str], rows: _RowBudget) -> tuple[str, str]:
+    """FAIL, WARN, OWN (held by the deployment's own service only) or PASS for one chip, and what holds it."""
+    foreign = [p for p in procs if p.pid not in owners]
+    if foreign:
+        return "FAIL", f"device {chip.device_index}: {_processes_text(foreign, rows)}"
     if procs:
-        return "FAIL", f"device {chip.device_index}: {_processes_text(procs, rows)}"
+        services = ", ".join(sorted({owners[p.pid] for p in procs}))
+        return "OWN", f"device {chip.device_index}: service {services}: {_processes_text(procs, rows)}"
     used, total = _memory(chip)
     share = used / total if total else 0.0
     if share <= BUSY_WARN_FRACTION:
         return "PASS", ""
     status = "FAIL" if share > BUSY_FAIL_FRACTION else "WARN"
     return status, f"device {chip.device_index}: {used} of {total} MB in use with no process listed"
+
+
+def own_service_pids(facts: Facts, intent: Intent) -> dict[int, str]:
+    """npu-smi's PIDs that run in a container of one of the deployment's own services -> that service.
+
+    npu-smi gives host PIDs; /proc/PID/cgroup names the container, `docker ps` its service label.
+    Without that evidence no process is the deployment's own, so the chips count as held by others.
+    """
+    if not intent.own_services:
+        return {}
+    services = _service_of_container(facts)
+    owners = {}
+    for pid, entry in _npu_processes(facts).items():
+        found = CONTAINER_ID.search(str(entry.get("cgroup") or "")) if isinstance(entry, dict) else None
+        service = services.get(found.group(1)) if found else None
+        if service in intent.own_services and pid.isdigit():
+            owners[int(pid)] = service
+    return owners
+
+
+def _npu_processes(facts: Facts) -> dict:
+    try:
+        return facts.table("npu-processes")
+    except Undecided:
+        return {}
+
+
+def _service_of_container(facts: Facts) -> dict[str, str]:
+    """Full container ID -> the value of its ascend-doctor.service label, from `docker ps`."""
+    try:
+        text = facts.output("docker ps")
+    except Undecided:
+        return {}
+    services = {}
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(row, dict):
+            continue
+        labels = dict(part.partition("=")[::2] for part in str(row.get("Labels") or "").split(","))
+        if SERVICE_LABEL in labels:
+            services[str(row.get("ID"))] = labels[SERVICE_LABEL]
+    return services
 
 
 def _processes_by_chip(processes) -> dict[tuple[int, int], list]:

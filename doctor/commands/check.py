@@ -47,7 +47,9 @@ def intent_of(args, devices: tuple[int, ...] | None) -> Intent:
         raise UsageError(f"--tp {tp} does not divide the {len(devices)} devices given")
     if recipe and devices is not None and len(devices) != recipe.npus:
         raise UsageError(f"recipe {recipe.name} runs on {recipe.npus} NPU(s); --devices gives {len(devices)}")
-    return Intent(devices=devices, tp=tp, image=args.image, recipe=recipe.name if recipe else None)
+    own = tuple(n.strip() for v in getattr(args, "own_service", []) for n in v.split(",") if n.strip())
+    return Intent(devices=devices, tp=tp, image=args.image, recipe=recipe.name if recipe else None,
+                  own_services=own)
 
 
 def snapshot_devices(evidence) -> tuple[int, ...] | None:

@@ -28,8 +28,9 @@ def intents(target: Target) -> list[tuple[str, Intent]]:
         rendered = plan(target.services, HostSettings(image=target.image or PLACEHOLDER_IMAGE))
     except PlanError as exc:
         raise ServicesError("vllm_services: " + "; ".join(exc.problems)) from exc
-    return [(s["name"], Intent(devices=tuple(s["devices"]), tp=s["tp"], image=target.image, recipe=s["recipe"]))
-            for s in rendered]
+    own = tuple(s["name"] for s in rendered)
+    return [(s["name"], Intent(devices=tuple(s["devices"]), tp=s["tp"], image=target.image, recipe=s["recipe"],
+                               own_services=own)) for s in rendered]
 
 
 def devices_of(target: Target) -> tuple[int, ...] | None:
@@ -70,4 +71,5 @@ def _combined(chosen: list[tuple[str, Intent]]) -> Intent:
     devices = sorted({d for _, i in chosen for d in (i.devices or ())})
     images = {i.image for _, i in chosen}
     return Intent(devices=tuple(devices), tp=max(i.tp for _, i in chosen),
-                  image=images.pop() if len(images) == 1 else None, recipe=None)
+                  image=images.pop() if len(images) == 1 else None, recipe=None,
+                  own_services=chosen[0][1].own_services)

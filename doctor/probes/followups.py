@@ -6,7 +6,7 @@ The parse is cached, so the checks read the same `npu-smi info` table without pa
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from doctor.evidence import Observation
 from doctor.parsers import npu_smi_info
@@ -20,14 +20,24 @@ def parse_npu_smi_info(text: str) -> npu_smi_info.NpuSmiInfo:
     return npu_smi_info.parse(decode(text))
 
 
-def unhealthy_chip_ids(npu_smi: Observation) -> List[Tuple[int, int]]:
-    """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
+def _readable(npu_smi: Observation) -> Optional[npu_smi_info.NpuSmiInfo]:
+    """The chip table, or None when npu-smi did not answer with one."""
     if not npu_smi.ok:
-        return []
+        return None
     try:
         info = parse_npu_smi_info(npu_smi.output)
     except ParseError:
-        return []
-    if info.error is not None:
-        return []
-    return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"]
+        return None
+    return info if info.error is None else None
+
+
+def npu_process_ids(npu_smi: Observation) -> List[int]:
+    """The PIDs npu-smi lists as holding chips; empty when it cannot tell."""
+    info = _readable(npu_smi)
+    return sorted({p.pid for p in info.processes}) if info else []
+
+
+def unhealthy_chip_ids(npu_smi: Observation) -> List[Tuple[int, int]]:
+    """(npu_id, chip_id) of chips npu-smi does not call OK; empty when it cannot tell."""
+    info = _readable(npu_smi)
+    return [(c.npu_id, c.chip_id) for c in info.chips if c.health.upper() != "OK"] if info else []

@@ -87,5 +87,25 @@ def probe_platform() -> Observation:
                                   "kernel": platform.release()}, started)
 
 
+PROC_FILE_LIMIT = 64 * 1024
+PROCESS_LIMIT = 4096
+
+
+def probe_process_owners(pids: list[int]) -> Observation:
+    """/proc/PID/cgroup and comm of the processes npu-smi lists: the cgroup names the container."""
+    started = time.time()
+    table = {str(pid): {"cgroup": _proc_text(pid, "cgroup"), "comm": _proc_text(pid, "comm")}
+             for pid in pids[:PROCESS_LIMIT]}
+    return _json_obs("npu-processes", table, started)
+
+
+def _proc_text(pid: int, name: str) -> str | None:
+    try:
+        with open(f"/proc/{int(pid)}/{name}", "rb") as handle:
+            return handle.read(PROC_FILE_LIMIT).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def probe_python(python: str, timeout: float, search_dirs: list[str]) -> Observation:
     return run_command("python-packages", [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from doctor import __version__
 from doctor.evidence import Evidence, Observation
 from doctor.probes import host, reaper
-from doctor.probes.followups import unhealthy_chip_ids
+from doctor.probes.followups import npu_process_ids, unhealthy_chip_ids
 from doctor.probes.command import run_command
 from doctor.redact import redact_observation
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
@@ -149,6 +149,7 @@ def plan(options: Options) -> list[Probe]:
         command(npu_smi_key("info", "-l"), ["npu-smi", "info", "-l"]),
         command(npu_smi_key("info", "-m"), ["npu-smi", "info", "-m"]),
         command("docker info", ["docker", "info", "--format", "{{json .}}"]),
+        command("docker ps", ["docker", "ps", "--no-trunc", "--format", "{{json .}}"]),
     ]
     for device in devices:
         for query in HCCN_QUERIES:
@@ -207,7 +208,7 @@ def collect(options: Options) -> Evidence:
     """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
     started = time.time()
     evidence = Evidence(meta=_meta(options, started))
-    for obs in run_wave(plan(options), {npu_smi_key("info"): lambda obs: health_follow_ups(obs, options)}):
+    for obs in run_wave(plan(options), {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)}):
         evidence.add(redact_observation(obs))
     evidence.meta["duration_s"] = round(time.time() - started, 3)
     return evidence
@@ -242,6 +243,15 @@ def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation
         raise
     pool.shutdown(wait=True)
     return [obs for _, obs in sorted(done, key=lambda pair: pair[0])]
+
+
+def npu_smi_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:
+    """What `npu-smi info` asks to look at next: sick chips' health, and who its processes are."""
+    probes = health_follow_ups(npu_smi_info, options)
+    pids = npu_process_ids(npu_smi_info)
+    if pids:
+        probes.append(lambda: host.probe_process_owners(pids))
+    return probes
 
 
 def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:

@@ -55,8 +55,9 @@ def tiny_model(tmp_path_factory, engine):
 
 @pytest.fixture(scope="session")
 def ascend_host(tmp_path_factory, engine) -> Path:
-    """A healthy 64 GB A2 host tree: real /dev/davinciN nodes, driver files, npu-smi replaying a capture."""
-    spec = replace(hosts.atlas_800i_a2_64g(), directories=DRIVER_DIRS, docker=None)
+    """A healthy 64 GB A2 host tree: real /dev/davinciN nodes, driver files, and an npu-smi that shows the
+    process and HBM of every container serving on a chip, as a real one does (tests/support/live_npu_smi.py)."""
+    spec = replace(hosts.atlas_800i_a2_64g(), directories=DRIVER_DIRS, docker=None, npu_smi_mode="live")
     return simhost.build(tmp_path_factory.mktemp("ascend-host"), spec)
 
 

@@ -4,6 +4,9 @@ serving a tiny model, a simulated Ascend host for devices and driver files."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -64,6 +67,24 @@ def test_containers_carry_the_seed_setup(deployed):
     assert sum(name.startswith("VLLM::Worker") for name in workers) == 2, workers
     maps = harness.docker("exec", SINGLE, "cat", "/proc/1/maps").stdout
     assert "libjemalloc.so.2" in maps
+
+
+def test_serving_chips_look_busy_to_anyone_but_their_own_deployment(deployed):
+    npu_smi = subprocess.run([str(deployed["host"] / "usr/local/bin/npu-smi"), "info"], capture_output=True,
+                             text=True, check=True).stdout
+    pid = json.loads(harness.docker("inspect", SINGLE).stdout)[0]["State"]["Pid"]
+    assert re.search(rf"^\| 0 +0 +\| {pid} ", npu_smi, re.M), npu_smi
+
+    def dev006(*own: str) -> dict:
+        argv = [sys.executable, "-m", "doctor", "check", "--root", str(deployed["host"]), "--devices", "0,2,3",
+                "--json", *[f"--own-service={name}" for name in own]]
+        report = json.loads(subprocess.run(argv, capture_output=True, text=True).stdout)
+        return next(f for f in report["findings"] if f["code"] == "DEV006")
+
+    assert dev006()["status"] == "FAIL"
+    assert dev006(SINGLE)["status"] == "FAIL"                     # the TP service's chips are someone else's
+    both = dev006(SINGLE, TP)
+    assert both["status"] == "PASS" and "own service" in both["summary"], both
 
 
 def test_rerun_changes_nothing(deployed):

@@ -156,3 +156,19 @@ def test_ctrl_c_ends_within_a_second_and_prints_what_was_gathered(fleet):
     hosts = {h["name"]: h for h in json.loads(out)["hosts"]}
     assert hosts["a2-healthy"]["reachable"]
     assert "interrupted" in hosts["smi-hung"]["error"]
+
+
+def test_thirty_two_healthy_hosts_all_answer(fleet, tmp_path):
+    """Last in this module: it stops the shared fleet for one of 32 hosts, then starts it again."""
+    from tests.fleet.support.sshhosts import Fleet, standard_hosts
+
+    fleet.stop()
+    try:
+        with Fleet(standard_hosts(32), tmp_path / "fleet32") as big:
+            ran = doctor("fleet", "check", *fleet_args(big, "--json"), timeout=180)
+    finally:
+        fleet.start()
+    assert_sane(ran, 0, seconds=90, memory_mb=250)
+    report = json.loads(ran.out)
+    assert len(report["hosts"]) == 32 and all(h["reachable"] for h in report["hosts"])
+    assert all(h["report"]["exit_code"] == 0 for h in report["hosts"])

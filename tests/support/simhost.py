@@ -14,6 +14,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import live_npu_smi
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DAVINCI_MAJOR = 236       # any major works for the doctor; 236 is what Ascend drivers commonly get
 CONTROL_MAJOR = 237
@@ -35,7 +37,9 @@ class HostSpec:
     control_nodes: tuple[str, ...] = CONTROL_NODES
     regular_file_nodes: tuple[str, ...] = ()         # names made as plain files instead of char devices
     npu_smi: dict[str, str] = field(default_factory=dict)   # "info -l" -> fixture path ("" key = "info")
-    npu_smi_mode: str = "script"                     # "script" | "directory" | "absent"
+    npu_smi_mode: str = "script"                     # "script" | "live" | "directory" | "absent"
+    # "live": the "info" capture plus a process row and HBM use for each running container that maps a
+    # chip of this host (tests/support/live_npu_smi.py); for captures of one chip per NPU
     npu_smi_delay_s: float = 0.0                     # sleep before answering; use a huge value to hang
     hccn: dict[str, str] = field(default_factory=dict)      # "-i 0 -link -g" -> fixture path
     hccn_delay_s: float = 0.0                        # sleep before each hccn_tool answer
@@ -105,6 +109,11 @@ def _make_npu_smi(root: Path, spec: HostSpec) -> None:
         target.mkdir(exist_ok=True)
     elif spec.npu_smi_mode == "script":
         _write_replayer(target, spec.npu_smi, spec.npu_smi_delay_s, fallback=USAGE)
+    elif spec.npu_smi_mode == "live":
+        replayer = target.parent / ".npu-smi-captures"
+        _write_replayer(replayer, spec.npu_smi, spec.npu_smi_delay_s, fallback=USAGE)
+        target.write_text(live_npu_smi.script(str(fixture(spec.npu_smi["info"])), str(root / "dev"), str(replayer)))
+        target.chmod(0o755)
 
 
 def _write_replayer(target: Path, outputs: dict[str, str], delay_s: float, fallback: str = "") -> None:
