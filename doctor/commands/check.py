@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from doctor import snapshot
 from doctor.checks.base import Intent
 from doctor.commands.target import probe_options
 from doctor.errors import UsageError
@@ -67,6 +66,7 @@ def _warm_imports(render: bool) -> None:
 
     def load() -> None:
         import doctor.checks.runner  # noqa: F401
+        import doctor.redact  # noqa: F401
         import doctor.report  # noqa: F401
         if render:
             import rich.console  # noqa: F401
@@ -81,6 +81,10 @@ EVIDENCE_LIMIT = 64 * 1024 * 1024
 def gather(args, runtime: Runtime):
     if args.snapshot and args.evidence:
         raise UsageError("give --snapshot or --evidence, not both")
+    if not (args.snapshot or args.evidence):
+        return _probe(args, runtime)
+    from doctor import snapshot
+
     try:
         if args.snapshot:
             return snapshot.read(args.snapshot), args.snapshot
@@ -89,8 +93,12 @@ def gather(args, runtime: Runtime):
                 args.evidence
     except snapshot.SnapshotError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _probe(args, runtime: Runtime):
+    options = probe_options(args, runtime)
     _warm_imports(render=not args.json)
-    evidence = collect(probe_options(args, runtime))
+    evidence = collect(options)
     runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
     return evidence, "live"
 

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from doctor import __version__
 from doctor.evidence import Evidence, Observation
 from doctor.probes import host, reaper
-from doctor.probes.followups import npu_process_ids, unhealthy_chip_ids
 from doctor.probes.command import run_command
-from doctor.redact import redact_observation
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
 
 DEVICE_DIR_PREFIXES = ("davinci", "devmm_svm", "hisi_hdc")
@@ -199,6 +197,8 @@ def collect_pings(options: Options) -> Evidence:
     dirs = options.search_dirs()
     evidence = Evidence(meta=_meta(options, time.time()))
     probes = ping_probes(options, lambda key, argv: lambda: run_command(key, argv, options.timeout, dirs))
+    from doctor.redact import redact_observation
+
     for obs in run_wave(probes):
         evidence.add(redact_observation(obs))
     return evidence
@@ -208,7 +208,10 @@ def collect(options: Options) -> Evidence:
     """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
     started = time.time()
     evidence = Evidence(meta=_meta(options, started))
-    for obs in run_wave(plan(options), {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)}):
+    observations = run_wave(plan(options), {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)})
+    from doctor.redact import redact_observation   # imported while the probes run (commands/check.py)
+
+    for obs in observations:
         evidence.add(redact_observation(obs))
     evidence.meta["duration_s"] = round(time.time() - started, 3)
     return evidence
@@ -247,6 +250,8 @@ def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation
 
 def npu_smi_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:
     """What `npu-smi info` asks to look at next: sick chips' health, and who its processes are."""
+    from doctor.probes.followups import npu_process_ids
+
     probes = health_follow_ups(npu_smi_info, options)
     pids = npu_process_ids(npu_smi_info)
     if pids:
@@ -256,6 +261,8 @@ def npu_smi_follow_ups(npu_smi_info: Observation, options: Options) -> list[Prob
 
 def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:
     """npu-smi's health detail for the chips it does not call OK (none when it cannot tell)."""
+    from doctor.probes.followups import unhealthy_chip_ids
+
     dirs, t = options.search_dirs(), options.timeout
     probes = []
     for npu_id, chip_id in unhealthy_chip_ids(npu_smi_info):
