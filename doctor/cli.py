@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--request-timeout", type=positive_seconds, default=120.0,
                        help="seconds each of /v1/models and the chat completion may take, all told (120)")
     smoke.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
+    smoke.add_argument("--api-key-file", metavar="FILE",
+                       help="a file holding the API key (its first line, or a VLLM_API_KEY= line)")
     smoke.add_argument("--json", action="store_true")
 
     _add_fleet(sub)

@@ -42,6 +42,8 @@ class HostSettings:
     host_root: str = "/"
     host_devices: tuple[int, ...] | None = None    # chips the host has, when known
     candidate_port_offset: int = 10000              # a changed service is first proven on port + offset
+    secrets_dir: str = "/etc/ascend-doctor/services"   # where NAME.env (root only) holds a service's API key
+    api_key_digest: str | None = None               # a slow keyed digest of the API key, never the key
 
 
 def plan(services: object, settings: HostSettings) -> list[dict]:
@@ -83,6 +85,7 @@ def _deployment(service: object, settings: HostSettings) -> recipes.Deployment:
         devices=tuple(service["devices"]) if isinstance(service["devices"], list) else service["devices"],
         port=service["port"], model_source=service.get("model_source"),
         api_key_set=service.get("api_key_set", False) is True, jemalloc_path=settings.jemalloc_path,
+        api_key_file=f"{settings.secrets_dir}/{service['name']}.env" if service.get("api_key_set") is True else None,
         extra_env=dict(service.get("extra_env") or {}), extra_args=tuple(service.get("extra_args") or ()),
         host_root=settings.host_root,
     )
@@ -135,7 +138,7 @@ def _render(service: object, settings: HostSettings) -> dict:
         problems.append(f"port: {dep.port} + candidate offset {settings.candidate_port_offset} is past 65535")
     if problems:
         raise PlanError(problems)
-    config = config_hash(dep)
+    config = config_hash(dep, settings.api_key_digest if dep.api_key_set else None)
     final = replace(dep, labels={CONFIG_LABEL: config, SERVICE_LABEL: dep.container_name})
     candidate = replace(final, container_name=f"{dep.container_name}-candidate", port=candidate_port)
     inside = dep.recipe.docker.port if dep.recipe.docker.network != "host" else None
@@ -164,10 +167,18 @@ def launch_argv(argv: list[str], port: int) -> list[str]:
     return [*argv[:at], *health, "--restart", "no", *argv[at + 2:]]
 
 
-def config_hash(dep: recipes.Deployment) -> str:
-    """What the container runs, without its labels: equal hashes mean nothing to change."""
+def config_hash(dep: recipes.Deployment, api_key_digest: str | None = None) -> str:
+    """What the container runs, without its labels, and which API key it takes (by a digest of it):
+    equal hashes mean nothing to change, and a new key is a change."""
     argv = recipes.docker_run_argv(replace(dep, labels={}))
-    return hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([argv, api_key_digest]).encode()).hexdigest()[:16]
+
+
+def api_key_digest(api_key: str, host: str) -> str:
+    """A slow, salted digest of the key: it changes with the key, and the label that carries the config
+    hash (readable by anyone who may run `docker inspect`) cannot be turned back into the key."""
+    return hashlib.scrypt(api_key.encode(), salt=f"ascend-doctor:{host}".encode(), n=2 ** 14, r=8, p=1,
+                          dklen=16).hex()
 
 
 def _clashes(rendered: list[dict]) -> list[str]:

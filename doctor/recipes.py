@@ -65,9 +65,10 @@ What the renderer does beyond the recipe, for every recipe:
   started straight into `vllm serve` runs without jemalloc. `doctor.compat.jemalloc_path`
   knows where each OS puts the library.
 * `HCCL_OP_EXPANSION_MODE=AIV` when tensor parallel > 1 (unless the recipe sets it).
-* The API key: with `api_key_set`, `-e VLLM_API_KEY` (no value: docker copies it from the
-  environment it runs in) and no `--api-key` flag; vLLM reads VLLM_API_KEY itself
-  (vllm/envs.py), so the key is never in an argv, a process list or a unit file.
+* The API key: with `api_key_set`, `--env-file <api_key_file>` (a root-only file on the host
+  holding `VLLM_API_KEY=...`) and no `--api-key` flag; vLLM reads VLLM_API_KEY itself
+  (vllm/envs.py), so the key is never in an argv, a process list, an Ansible command line
+  or a world-readable file.
 * `--served-model-name` and `--port` are always explicit: weights mounted from a host path
   (`model_source`, read-only at /models/<recipe>) keep the name clients use, and with
   `--network host` vLLM listens on the Deployment's port.
@@ -166,7 +167,8 @@ class Deployment:
     devices: tuple[int, ...]                 # host chip numbers: /dev/davinciN
     port: int = 8000                         # host port the API is reached on
     model_source: str | None = None          # host path of the weights, mounted read-only; None: vLLM downloads
-    api_key_set: bool = False                # True: VLLM_API_KEY is passed through from docker's environment
+    api_key_set: bool = False                # True: VLLM_API_KEY comes from api_key_file (--env-file)
+    api_key_file: str | None = None          # a root-only file on the host: VLLM_API_KEY=...
     jemalloc_path: str | None = None         # LD_PRELOAD value, a path inside the image
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: tuple[str, ...] = ()         # appended to `vllm serve`; vLLM takes the last of a repeated flag
@@ -390,6 +392,9 @@ def validate(dep: Deployment) -> list[str]:
         problems.append(f"image: {dep.image!r} is not an image reference")
     if dep.model_source is not None:
         problems += _path_problems("model_source", dep.model_source)
+    if dep.api_key_set:
+        problems += _path_problems("api_key_file", dep.api_key_file) if dep.api_key_file else \
+            ["api_key_file: api_key_set needs the file the key is read from"]
     if dep.jemalloc_path is not None:
         problems += _path_problems("jemalloc_path", dep.jemalloc_path)
     if dep.host_root != "/":
@@ -488,7 +493,7 @@ def docker_run_argv(dep: Deployment) -> list[str]:
     for key, value in _env(dep).items():
         argv += ["-e", f"{key}={value}"]
     if dep.api_key_set:
-        argv += ["-e", API_KEY_VAR]
+        argv += ["--env-file", dep.api_key_file]
     for key, value in dep.labels.items():
         argv += ["--label", f"{key}={value}"]
     return [*argv, "--restart", RESTART_POLICY, dep.image, *_serve_argv(dep)]

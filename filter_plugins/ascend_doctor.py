@@ -19,12 +19,21 @@ def _need_doctor() -> None:
                                  "run `pip install ascend-doctor` where ansible-playbook runs")
 
 
-def vllm_plan(services, image, jemalloc_path=None, host_root="/", host_devices=None, candidate_port_offset=10000):
-    """Every service of a host checked together and rendered (see doctor/deploy_plan.py)."""
+def vllm_plan(services, image, jemalloc_path=None, host_root="/", host_devices=None, candidate_port_offset=10000,
+              secrets_dir="/etc/ascend-doctor/services", api_key=None, host=""):
+    """Every service of a host checked together and rendered (see doctor/deploy_plan.py).
+
+    The API key itself only goes into a slow digest that makes a new key a change of configuration."""
     _need_doctor()
+    from doctor.deploy_plan import api_key_digest
+
+    keyed = isinstance(services, list) and any(isinstance(s, dict) and s.get("api_key_set") is True for s in services)
+    if keyed and not api_key:
+        raise AnsibleFilterError("a service has api_key_set: true but vllm_api_key is not set; put it in a vault")
     settings = HostSettings(image=image, jemalloc_path=jemalloc_path or None, host_root=host_root,
                             host_devices=tuple(host_devices) if host_devices is not None else None,
-                            candidate_port_offset=int(candidate_port_offset))
+                            candidate_port_offset=int(candidate_port_offset), secrets_dir=str(secrets_dir),
+                            api_key_digest=api_key_digest(str(api_key), str(host)) if keyed else None)
     try:
         return plan(services, settings)
     except PlanError as exc:

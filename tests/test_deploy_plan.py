@@ -1,5 +1,7 @@
 """A host's services checked together and rendered, as the playbooks do before touching a host."""
 
+import json
+
 import pytest
 
 from doctor.deploy_plan import CONFIG_LABEL, HostSettings, PlanError, launch_argv, plan
@@ -87,3 +89,19 @@ def test_ordinary_extra_settings_pass():
     service = {"name": "svc1", "recipe": "qwen3-vl-4b", "devices": [0], "port": 8000, "api_key_set": False,
                "extra_args": ["--max-num-seqs", "4"], "extra_env": {"VLLM_CPU_KVCACHE_SPACE": "1"}}
     assert plan([service], HostSettings(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))[0]["name"] == "svc1"
+
+
+def test_a_new_api_key_is_a_new_configuration_without_the_key_in_it():
+    from doctor.deploy_plan import api_key_digest
+
+    service = {"name": "svc1", "recipe": "qwen3-vl-4b", "devices": [0], "port": 8000, "api_key_set": True}
+
+    def rendered(key: str) -> dict:
+        settings = HostSettings(image="quay.io/ascend/vllm-ascend:v0.11.0rc0", secrets_dir="/srv/keys",
+                                api_key_digest=api_key_digest(key, "node1"))
+        return plan([dict(service)], settings)[0]
+
+    first, same, other = rendered("key-one"), rendered("key-one"), rendered("key-two")
+    assert first["config"] == same["config"] != other["config"]
+    assert "/srv/keys/svc1.env" in first["argv"]
+    assert "key-one" not in json.dumps(first) and api_key_digest("key-one", "node1") not in json.dumps(first)

@@ -231,15 +231,20 @@ def test_model_source_is_mounted_read_only_and_served_under_the_model_id():
     assert flag_value(serve, "--served-model-name") == "Qwen/Qwen2.5-VL-7B-Instruct"
 
 
-def test_api_key_comes_from_the_environment_never_the_argv():
-    dep = dataclasses.replace(example(load("qwen3-vl-8b")), api_key_set=True)
+def test_api_key_comes_from_a_root_only_file_never_the_argv():
+    dep = dataclasses.replace(example(load("qwen3-vl-8b")), api_key_set=True,
+                              api_key_file="/etc/ascend-doctor/services/svc.env")
     argv = docker_run_argv(dep)
-    at = argv.index("VLLM_API_KEY")
-    assert argv[at - 1] == "-e"                 # name only: docker copies the value from its environment
-    assert "--api-key" not in argv
-    assert not any(a.startswith("VLLM_API_KEY=") for a in argv)
+    assert argv[argv.index("--env-file") + 1] == "/etc/ascend-doctor/services/svc.env"
+    assert "--api-key" not in argv and not any("VLLM_API_KEY" in a for a in argv)
     assert "VLLM_API_KEY" not in service_env(dep)
-    assert "VLLM_API_KEY" not in docker_run_argv(example(load("qwen3-vl-8b")))
+    assert "--env-file" not in docker_run_argv(example(load("qwen3-vl-8b")))
+
+
+def test_api_key_set_needs_its_file():
+    dep = dataclasses.replace(example(load("qwen3-vl-8b")), api_key_set=True)
+    with pytest.raises(RecipeError, match="api_key_file"):
+        docker_run_argv(dep)
 
 
 def test_service_env_order_and_overrides():
@@ -272,6 +277,7 @@ def test_a_full_deployment_is_valid():
     dep = Deployment(recipe=load("qwen2.5-vl-32b-tp2"), container_name="vllm_qwen32b.1",
                      image="registry.local:5000/ascend/vllm-ascend@sha256:" + "a" * 64, devices=(6, 7),
                      port=65535, model_source="/data/models/Qwen2.5-VL-32B-Instruct", api_key_set=True,
+                     api_key_file="/etc/ascend-doctor/services/vllm_qwen32b.1.env",
                      jemalloc_path="/usr/lib64/libjemalloc.so.2",
                      extra_env={"VLLM_LOGGING_LEVEL": "DEBUG", "HCCL_BUFFSIZE": "512"})
     assert validate(dep) == []

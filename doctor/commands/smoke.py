@@ -41,16 +41,42 @@ def checked_url(url: str) -> str:
     return url
 
 
+KEY_FILE_LIMIT = 4096
+
+
 def api_key_from(args, runtime: Runtime) -> str | None:
+    if args.api_key_env and args.api_key_file:
+        raise UsageError("give --api-key-env or --api-key-file, not both")
+    if args.api_key_file:
+        return _checked_key(_key_in_file(args.api_key_file), f"--api-key-file {args.api_key_file}")
     if not args.api_key_env:
         return None
     api_key = runtime.environ.get(args.api_key_env)
     if not api_key:
         raise UsageError(f"--api-key-env {args.api_key_env} is not set in the environment")
+    return _checked_key(api_key, f"the API key in {args.api_key_env}")
+
+
+def _key_in_file(path: str) -> str:
+    """The key in a file: its first line, or the value of a VLLM_API_KEY=... line (a docker env file)."""
+    from doctor import bounded
+
+    try:
+        text = bounded.read_file(path, KEY_FILE_LIMIT).decode("utf-8", "replace")
+    except (OSError, bounded.ReadRefused, bounded.TooLarge) as exc:
+        raise UsageError(f"--api-key-file {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    named = [line.split("=", 1)[1] for line in lines if line.startswith("VLLM_API_KEY=")]
+    if not (named or lines):
+        raise UsageError(f"--api-key-file {path} is empty")
+    return named[0] if named else lines[0]
+
+
+def _checked_key(api_key: str, where: str) -> str:
     if not (api_key.isascii() and api_key.isprintable()) or " " in api_key:
         # It could not be sent in a header, and the error would quote it.
-        raise UsageError(f"the API key in {args.api_key_env} holds whitespace, a control character "
-                         "or a non-ASCII character (a trailing newline?)")
+        raise UsageError(f"{where} holds whitespace, a control character or a non-ASCII character "
+                         "(a trailing newline?)")
     return api_key
 
 

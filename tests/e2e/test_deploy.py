@@ -152,9 +152,16 @@ def test_changed_config_replaces_the_container_after_proving_it(deployed):
                                         vllm_api_key="e2e-s3cret",
                                         service_config_dir=str(deployed["work"] / "services"))
     before = harness.container_id(SINGLE)
-    changed = harness.playbook(inventory)
+    with KeyWatch("e2e-s3cret") as watch:
+        changed = harness.playbook(inventory, "deploy.yml", "-vvv")
     assert changed.rc == 0, changed.output[-6000:]
-    assert "e2e-s3cret" not in changed.output
+    assert "e2e-s3cret" not in changed.output                      # -vvv included
+    assert watch.samples > 20 and not watch.seen, watch.seen       # never in any process's argv
+    key_file = deployed["work"] / "services" / f"{SINGLE}.env"
+    assert key_file.stat().st_mode & 0o077 == 0 and "e2e-s3cret" in key_file.read_text()
+    readable = [p for p in deployed["work"].rglob("*") if p.is_file() and p.stat().st_mode & 0o044
+                and "e2e-s3cret" in p.read_text(errors="replace")]
+    assert not readable, readable
     after = harness.container_id(SINGLE)
     assert after and after != before
     inspect = json.loads(harness.docker("inspect", SINGLE).stdout)[0]
@@ -165,6 +172,50 @@ def test_changed_config_replaces_the_container_after_proving_it(deployed):
         harness.chat(SINGLE_PORT, "qwen3vl")
     assert refused.value.code == 401
     assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
+
+
+def test_a_new_api_key_replaces_the_service(deployed):
+    changed_services = services(deployed["model"], ["--max-num-seqs", "4"])
+    changed_services[0]["api_key_set"] = True
+    inventory = harness.write_inventory(deployed["work"] / "rekeyed.yml", deployed["host"], changed_services,
+                                        vllm_api_key="e2e-n3w-key",
+                                        service_config_dir=str(deployed["work"] / "services"))
+    before = harness.container_id(SINGLE)
+    rekeyed = harness.playbook(inventory)
+    assert rekeyed.rc == 0, rekeyed.output[-6000:]
+    assert harness.container_id(SINGLE) != before
+    with pytest.raises(urllib.error.HTTPError):
+        harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret")
+    assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-n3w-key") is not None
+
+
+class KeyWatch:
+    """Samples every process's command line while a play runs, looking for a secret."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret, self.seen, self.samples = secret.encode(), [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self) -> None:
+        from pathlib import Path
+
+        while not self._stop.wait(0.02):
+            self.samples += 1
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    if self.secret in cmdline.read_bytes():
+                        self.seen.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200])
+                except OSError:
+                    pass
 
 
 def test_doctor_playbook_checks_and_changes_nothing(deployed):
@@ -181,5 +232,6 @@ def test_undeploy_removes_the_services_and_their_definitions(deployed):
     assert removed.rc == 0, removed.output[-4000:]
     assert harness.container_id(SINGLE) is None and harness.container_id(TP) is None
     assert not list((deployed["work"] / "services").glob("*.json"))
+    assert not list((deployed["work"] / "services").glob("*.env"))         # the API key goes with them
     again = harness.playbook(deployed["inventory"], "undeploy.yml")
     assert again.rc == 0 and again.recap()["changed"] == 0
