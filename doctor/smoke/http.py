@@ -89,13 +89,13 @@ def _exchange_within(deadline: float, timeout: float, url: str, method: str, dat
                      api_key: str | None) -> _Answer:
     seconds = deadline - time.monotonic()
     if seconds <= 0:
-        return _Answer(error=f"no complete answer within {timeout:g} s")
+        return _Answer(error=f"no complete answer within {round(timeout, 1):g} s")
     exchange = _Exchange(url, method, data, _headers(data, api_key), seconds)
     exchange.start()
     exchange.join(seconds)
     if exchange.is_alive():
         exchange.abandon()
-        return _Answer(error=f"no complete answer within {timeout:g} s")
+        return _Answer(error=f"no complete answer within {round(timeout, 1):g} s")
     return exchange.answer
 
 

@@ -97,10 +97,11 @@ def snapshot_files(snap: Path) -> dict[str, str]:
 
 def test_the_canaries_are_collected(planted, monkeypatch):
     """Without redaction every canary would be in the evidence, so the tests below prove something."""
+    from doctor import redact
     from doctor.probes import host, plan
 
     monkeypatch.setattr(host, "redact_env", lambda env: env)
-    monkeypatch.setattr(plan, "redact_observation", lambda obs: obs)
+    monkeypatch.setattr(redact, "redact_observation", lambda obs: obs)
     root, env, python = planted
     evidence = plan.collect(plan.Options(root=str(root), env=env, python=python))
     seen = "\n".join(f"{o.output}\n{o.stderr}" for o in evidence.observations.values())
