@@ -146,11 +146,7 @@ def test_failed_redeploy_keeps_the_old_container_serving(deployed):
 
 def test_changed_config_replaces_the_container_after_proving_it(deployed):
     """The new configuration also turns on an API key from a (vault) variable."""
-    changed_services = services(deployed["model"], ["--max-num-seqs", "4"])
-    changed_services[0]["api_key_set"] = True
-    inventory = harness.write_inventory(deployed["work"] / "keyed.yml", deployed["host"], changed_services,
-                                        vllm_api_key="e2e-s3cret",
-                                        service_config_dir=str(deployed["work"] / "services"))
+    inventory = keyed_inventory(deployed, "keyed.yml", "e2e-s3cret")
     before = harness.container_id(SINGLE)
     with KeyWatch("e2e-s3cret") as watch:
         changed = harness.playbook(inventory, "deploy.yml", "-vvv")
@@ -175,12 +171,16 @@ def test_changed_config_replaces_the_container_after_proving_it(deployed):
     assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
 
 
-def test_a_new_api_key_replaces_the_service(deployed):
+def keyed_inventory(deployed, name: str, api_key: str):
+    """The single service with one more flag and an API key from a (vault) variable."""
     changed_services = services(deployed["model"], ["--max-num-seqs", "4"])
     changed_services[0]["api_key_set"] = True
-    inventory = harness.write_inventory(deployed["work"] / "rekeyed.yml", deployed["host"], changed_services,
-                                        vllm_api_key="e2e-n3w-key",
-                                        service_config_dir=str(deployed["work"] / "services"))
+    return harness.write_inventory(deployed["work"] / name, deployed["host"], changed_services, vllm_api_key=api_key,
+                                   service_config_dir=str(deployed["work"] / "services"))
+
+
+def test_a_new_api_key_replaces_the_service(deployed):
+    inventory = keyed_inventory(deployed, "rekeyed.yml", "e2e-n3w-key")
     before = harness.container_id(SINGLE)
     rekeyed = harness.playbook(inventory)
     assert rekeyed.rc == 0, rekeyed.output[-6000:]
