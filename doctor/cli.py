@@ -18,9 +18,9 @@ MAX_SECONDS = 24 * 3600
 
 
 def _shown(text: str) -> str:
-    from doctor.printable import printable_line
+    from doctor.printable import shortened
 
-    return printable_line(text[:80]) + ("..." if len(text) > 80 else "")
+    return shortened(text, 80)
 
 
 def _ascii_int(text: str) -> int | None:

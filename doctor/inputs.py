@@ -4,35 +4,41 @@ from __future__ import annotations
 
 from doctor import bounded
 from doctor.errors import UsageError
-from doctor.printable import printable_line
+from doctor.printable import printable_line, shortened
 from doctor.runtime import Runtime
+
+
+class InputTooLarge(UsageError):
+    """More than the limit; a command may word what that means for its input."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        super().__init__(f"{input_name(name)} has more than {bounded.human_size(limit)}; not read")
+        self.name, self.limit = name, limit
+
+
+def input_name(name: str) -> str:
+    return "standard input" if name == "-" else shortened(name)
 
 
 def read_input(name: str, runtime: Runtime, limit: int) -> bytes:
     """The bytes of FILE, or of standard input for "-"; a usage error for anything unreadable."""
-    if name == "-":
-        return _read_stdin(runtime, limit)
-    shown = printable_line(name[:200])
     try:
+        if name == "-":
+            return _read_stdin(runtime, limit)
         return bounded.read_file(name, limit)
     except bounded.ReadRefused as exc:
-        raise UsageError(printable_line(str(exc))) from exc
-    except bounded.TooLarge as exc:
-        raise UsageError(f"{shown} is {exc}; not read") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+        raise UsageError(printable_line(str(exc))) from None
+    except bounded.TooLarge:
+        raise InputTooLarge(name, limit) from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {input_name(name)}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _read_stdin(runtime: Runtime, limit: int) -> bytes:
     stream = runtime.stdin
     if stream is None:
-        raise UsageError("standard input is closed; give a FILE instead of -")
-    try:
-        return bounded.read_stream(getattr(stream, "buffer", None) or _Encoded(stream), limit)
-    except bounded.TooLarge as exc:
-        raise UsageError(f"standard input has {exc}; not read") from exc
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read standard input: {exc}") from exc
+        raise UsageError("standard input is closed: name a FILE instead of -")
+    return bounded.read_stream(getattr(stream, "buffer", None) or _Encoded(stream), limit)
 
 
 class _Encoded:

@@ -21,3 +21,8 @@ def printable(text: str) -> str:
 def printable_line(text: str) -> str:
     """Like printable, and a newline too, for text that must stay on one line."""
     return printable(text).replace("\n", "\\n")
+
+
+def shortened(text: str, limit: int = 200) -> str:
+    """printable_line of the start of `text`, with "..." where it was cut: a user's value in a message."""
+    return printable_line(text[:limit]) + ("..." if len(text) > limit else "")

@@ -12,6 +12,8 @@ from doctor.exit_codes import ExitStatus
 from doctor.printable import printable
 
 SCHEMA = "ascend-doctor-report/1"
+VERDICTS = {ExitStatus.OK: "ready", ExitStatus.FAILED: "not ready", ExitStatus.UNDECIDED: "undecided",
+            ExitStatus.INTERRUPTED: "interrupted"}
 STYLES = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim", ERROR: "magenta"}
 
 
@@ -34,11 +36,13 @@ class Report:
             return ExitStatus.UNDECIDED
         return ExitStatus.OK
 
+    @property
+    def verdict(self) -> str:
+        return VERDICTS[self.exit_status]
+
     def summary_line(self) -> str:
         parts = ", ".join(f"{self.counts[s]} {s.lower()}" for s in STATUSES if self.counts[s])
-        verdict = {ExitStatus.OK: "ready", ExitStatus.FAILED: "not ready",
-                   ExitStatus.UNDECIDED: "undecided"}[self.exit_status]
-        return f"{verdict}: {parts or 'no checks ran'} ({len(self.findings)} checks)"
+        return f"{self.verdict}: {parts or 'no checks ran'} ({len(self.findings)} checks)"
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

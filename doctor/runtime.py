@@ -32,7 +32,7 @@ class Runtime:
         from rich.console import Console
 
         out = stream or self.stdout
-        width = None if _isatty(out) else self.width()
+        width = None if isatty(out) else self.width()
         return Console(file=out, width=width, highlight=False, soft_wrap=False)
 
     def width(self) -> int:
@@ -47,7 +47,7 @@ class Runtime:
         print(f"ascend-doctor: {printable(message)}", file=self.stderr, flush=True)
 
 
-def _isatty(stream: IO[str]) -> bool:
+def isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 PASS, WARN, FAIL, SKIP, ERROR = "PASS", "WARN", "FAIL", "SKIP", "ERROR"
 STATUSES = (PASS, WARN, FAIL, SKIP, ERROR)
+SEVERITY = {FAIL: 4, ERROR: 3, WARN: 2, PASS: 1, SKIP: 0}   # which outcome is worse, where several meet
 
 # Report order; each code's prefix names its phase.
 PHASES = {"DEV": "devices", "DRV": "driver", "CANN": "cann", "ENV": "environment",

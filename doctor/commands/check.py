@@ -110,13 +110,13 @@ def run(args, runtime: Runtime) -> int:
     replayed = args.snapshot or args.evidence
     devices = args.devices if args.devices is not None or not replayed else snapshot_devices(evidence)
     intent = intent_of(args, devices)
+    if not evidence.observations:
+        runtime.log(f"{source} holds no evidence at all; nothing can be decided (collect it again)")
+        return ExitStatus.UNDECIDED
     from doctor.checks.runner import run_checks
     from doctor.report import Report
 
     report = Report(run_checks(evidence, intent, ignore), intent, source)
-    if not evidence.observations:
-        runtime.log(f"{source} holds no evidence at all; nothing can be decided (collect it again)")
-        return ExitStatus.UNDECIDED
     runtime.decide(report.exit_status)
     if args.json:
         print(report.to_json(), file=runtime.stdout)

@@ -7,7 +7,7 @@ import time
 
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
-from doctor.runtime import Runtime
+from doctor.runtime import Runtime, isatty
 
 
 def run(args, runtime: Runtime) -> int:
@@ -77,11 +77,4 @@ def _progress(runtime: Runtime):
     """A live bar on a terminal; nothing but the final count otherwise."""
     from doctor.fleet.progress import Progress
 
-    return Progress(runtime.stderr, live=_isatty(runtime.stderr), started=time.monotonic())
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return Progress(runtime.stderr, live=isatty(runtime.stderr), started=time.monotonic())

@@ -48,7 +48,7 @@ def api_key_from(args, runtime: Runtime) -> str | None:
     if args.api_key_env and args.api_key_file:
         raise UsageError("give --api-key-env or --api-key-file, not both")
     if args.api_key_file:
-        return _checked_key(_key_in_file(args.api_key_file), f"--api-key-file {args.api_key_file}")
+        return _checked_key(_key_in_file(args.api_key_file, runtime), f"--api-key-file {args.api_key_file}")
     if not args.api_key_env:
         return None
     api_key = runtime.environ.get(args.api_key_env)
@@ -57,14 +57,11 @@ def api_key_from(args, runtime: Runtime) -> str | None:
     return _checked_key(api_key, f"the API key in {args.api_key_env}")
 
 
-def _key_in_file(path: str) -> str:
+def _key_in_file(path: str, runtime: Runtime) -> str:
     """The key in a file: its first line, or the value of a VLLM_API_KEY=... line (a docker env file)."""
-    from doctor import bounded
+    from doctor.inputs import read_input
 
-    try:
-        text = bounded.read_file(path, KEY_FILE_LIMIT).decode("utf-8", "replace")
-    except (OSError, bounded.ReadRefused, bounded.TooLarge) as exc:
-        raise UsageError(f"--api-key-file {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    text = read_input(path, runtime, KEY_FILE_LIMIT).decode("utf-8", "replace")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     named = [line.split("=", 1)[1] for line in lines if line.startswith("VLLM_API_KEY=")]
     if not (named or lines):

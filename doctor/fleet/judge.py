@@ -6,13 +6,12 @@ check is kept, and says which service it came from.
 
 from __future__ import annotations
 
-from doctor.checks.base import ERROR, FAIL, PASS, SKIP, WARN, Finding, Intent
+from doctor.checks.base import SEVERITY, Finding, Intent
 from doctor.checks.runner import run_checks
 from doctor.deploy_plan import HostSettings, PlanError, plan
 from doctor.evidence import Evidence
 from doctor.fleet.inventory import Target
 
-SEVERITY = {FAIL: 4, ERROR: 3, WARN: 2, PASS: 1, SKIP: 0}
 PLACEHOLDER_IMAGE = "vllm-ascend"        # the plan needs an image name; the checks get the real one or none
 
 

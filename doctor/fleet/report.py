@@ -8,13 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from doctor import __version__
-from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SKIP, WARN, Finding
+from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SEVERITY, SKIP, WARN, Finding
 from doctor.exit_codes import ExitStatus
 from doctor.printable import printable
-from doctor.report import STYLES, Report
+from doctor.report import STYLES, VERDICTS, Report
 
 SCHEMA = "ascend-doctor-fleet/1"
-SEVERITY = {FAIL: 4, ERROR: 3, WARN: 2, PASS: 1, SKIP: 0}
 HOSTS_SHOWN = 8
 
 
@@ -53,8 +52,7 @@ class FleetReport:
 
     def summary_line(self) -> str:
         answered = sum(h.reachable for h in self.hosts)
-        verdict = {ExitStatus.OK: "ready", ExitStatus.FAILED: "not ready", ExitStatus.UNDECIDED: "undecided",
-                   ExitStatus.INTERRUPTED: "interrupted"}[self.exit_status]
+        verdict = VERDICTS[self.exit_status]
         failing = sorted({h.name for h in self.hosts if h.report and h.report.counts[FAIL]})
         fleet = Counter(f.status for f in self.fleet_findings)
         return (f"{verdict}: {len(self.hosts)} host(s), {answered} answered, {len(failing)} with failures, "
@@ -102,7 +100,7 @@ class FleetReport:
                               *["-"] * len(phases))
                 continue
             worst = worst_by_phase(host.report.findings)
-            table.add_row(Text(printable(host.name)), Text(host.report.summary_line().split(":")[0]),
+            table.add_row(Text(printable(host.name)), Text(host.report.verdict),
                           *[Text(worst.get(p, "-"), style=STYLES.get(worst.get(p), "")) for p in phases])
         return table
 

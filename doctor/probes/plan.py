@@ -133,13 +133,19 @@ def preload_candidates(entry: str) -> list[str]:
     return [f"{directory}/{entry}" for directory in LIBRARY_DIRS]
 
 
-def plan(options: Options) -> list[Probe]:
-    dirs = options.search_dirs()
-    root, t = options.root, options.timeout
-    devices = options.devices if options.devices is not None else tuple(device_indexes(root))
+def command_maker(options: Options) -> Callable[[str, list], Probe]:
+    """command(key, argv): a probe that runs argv with the options' deadline and tool directories."""
+    dirs, t = options.search_dirs(), options.timeout
 
-    def command(key: str, argv: list[str]) -> Probe:
+    def command(key: str, argv: list) -> Probe:
         return lambda: run_command(key, argv, t, dirs)
+    return command
+
+
+def plan(options: Options) -> list[Probe]:
+    root, t, dirs = options.root, options.timeout, options.search_dirs()
+    devices = options.devices if options.devices is not None else tuple(device_indexes(root))
+    command = command_maker(options)
 
     # Commands first: they wait on the host, and the local probes fit in while they do.
     probes: list[Probe] = [
@@ -194,23 +200,22 @@ def ping_probes(options: Options, command) -> list[Probe]:
 
 def collect_pings(options: Options) -> Evidence:
     """Only the pings to peers: the second round of a multi-node fleet check."""
-    dirs = options.search_dirs()
-    evidence = Evidence(meta=_meta(options, time.time()))
-    probes = ping_probes(options, lambda key, argv: lambda: run_command(key, argv, options.timeout, dirs))
-    from doctor.redact import redact_observation
-
-    for obs in run_wave(probes):
-        evidence.add(redact_observation(obs))
-    return evidence
+    started = time.time()
+    return _evidence(options, started, run_wave(ping_probes(options, command_maker(options))))
 
 
 def collect(options: Options) -> Evidence:
     """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
     started = time.time()
-    evidence = Evidence(meta=_meta(options, started))
-    observations = run_wave(plan(options), {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)})
+    follow_ups = {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)}
+    return _evidence(options, started, run_wave(plan(options), follow_ups))
+
+
+def _evidence(options: Options, started: float, observations: list[Observation]) -> Evidence:
+    """The observations, secrets redacted once, as one collection's evidence."""
     from doctor.redact import redact_observation   # imported while the probes run (commands/check.py)
 
+    evidence = Evidence(meta=_meta(options, started))
     for obs in observations:
         evidence.add(redact_observation(obs))
     evidence.meta["duration_s"] = round(time.time() - started, 3)
@@ -263,12 +268,11 @@ def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe
     """npu-smi's health detail for the chips it does not call OK (none when it cannot tell)."""
     from doctor.probes.followups import unhealthy_chip_ids
 
-    dirs, t = options.search_dirs(), options.timeout
+    command = command_maker(options)
     probes = []
     for npu_id, chip_id in unhealthy_chip_ids(npu_smi_info):
         args = ["info", "-t", "health", "-i", str(npu_id), "-c", str(chip_id)]
-        key = npu_smi_key(*args)
-        probes.append(lambda key=key, args=args: run_command(key, ["npu-smi", *args], t, dirs))
+        probes.append(command(npu_smi_key(*args), ["npu-smi", *args]))
     return probes
 
 
