@@ -20,7 +20,7 @@ class ReadRefused(Exception):
 class TooLarge(Exception):
     """More bytes than the limit; `head` holds the first `limit` of them."""
 
-    def __init__(self, limit: int, head: bytes = b"") -> None:
+    def __init__(self, limit: int, head: bytes | bytearray = b"") -> None:
         super().__init__(f"more than {human_size(limit)}")
         self.limit = limit
         self.head = head
@@ -90,4 +90,4 @@ def _read_capped(read, limit: int) -> bytes:
         kept += chunk
         if len(kept) > limit:
             del kept[limit:]
-            raise TooLarge(limit, bytes(kept))
+            raise TooLarge(limit, kept)      # no copy: at the limit that would double what is held

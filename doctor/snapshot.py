@@ -22,7 +22,7 @@ SCHEMA = "ascend-doctor-snapshot/1"
 MANIFEST = "manifest.json"
 MANIFEST_LIMIT = 16 * 1024 * 1024
 OUTPUT_FILE_LIMIT = 4 * 1024 * 1024         # one observation's output; probes keep at most 1 MiB
-TOTAL_OUTPUT_LIMIT = 64 * 1024 * 1024       # all of them together
+TOTAL_OUTPUT_LIMIT = 32 * 1024 * 1024       # all of them together
 ITEM_LIMIT = 10_000
 FIELD_LIMIT = 64 * 1024
 

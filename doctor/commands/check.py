@@ -75,7 +75,7 @@ def _warm_imports(render: bool) -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
-EVIDENCE_LIMIT = 64 * 1024 * 1024
+EVIDENCE_LIMIT = 16 * 1024 * 1024     # a host's whole evidence is a few hundred KiB
 
 
 def gather(args, runtime: Runtime):

@@ -19,7 +19,7 @@ import paramiko
 
 from doctor.fleet.inventory import Target
 
-STDOUT_LIMIT = 32 * 1024 * 1024
+STDOUT_LIMIT = 16 * 1024 * 1024      # as `check --evidence`: a host's evidence is a few hundred KiB
 STDERR_LIMIT = 64 * 1024
 CHUNK = 64 * 1024
 NO_PYTHON_EXITS = (126, 127)

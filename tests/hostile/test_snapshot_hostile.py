@@ -180,3 +180,13 @@ def test_collect_force_leaves_a_folder_that_is_not_a_snapshot(tmp_path):
     ran = doctor("collect", "--root", str(tmp_path), "-o", str(target), "--force", timeout=30)
     assert_sane(ran, 2, seconds=10)
     assert "nothing was touched" in ran.err and (target / "thesis.tex").read_text() == "years of work"
+
+
+def test_many_large_outputs_stop_at_the_snapshot_total(snap):
+    manifest = json.loads((snap / "manifest.json").read_text())
+    for i in range(20):
+        (snap / f"big{i}.txt").write_bytes(b"| NPU  Name |\n" * (4 * 1024 * 1024 // 14))
+        manifest["items"].append({"key": f"npu-smi info -x{i}", "status": "ok", "output_file": f"big{i}.txt"})
+    (snap / "manifest.json").write_text(json.dumps(manifest))
+    ran = check(snap)
+    assert_sane(ran, 0, seconds=20)
