@@ -52,6 +52,8 @@ What the renderer does beyond the recipe, for every recipe:
 
 * `-d --restart unless-stopped` instead of the seed's `--rm -it`, and `vllm serve` as the
   container command instead of an interactive `bash`.
+* `--log-driver json-file --log-opt max-size=100m --log-opt max-file=5`: the container's log
+  is rotated instead of growing until the disk is full.
 * `ASCEND_RT_VISIBLE_DEVICES=0,...,n-1`. Inside a container the mounted /dev/davinciN
   nodes are numbered from 0 whatever N is on the host, and the variable takes those
   logical ids: CANN's ASCEND_RT_VISIBLE_DEVICES reference (hiascend.com envref_07_0028)
@@ -90,6 +92,8 @@ NETWORKS = ("bridge", "host")
 MODEL_DIR = "/models"                 # where model_source is mounted: /models/<recipe name>
 API_KEY_VAR = "VLLM_API_KEY"
 RESTART_POLICY = "unless-stopped"
+# json-file with rotation: a serving container logs every request, and docker keeps its log unbounded.
+LOG_OPTIONS = ("--log-driver", "json-file", "--log-opt", "max-size=100m", "--log-opt", "max-file=5")
 HCCL_EXPANSION = ("HCCL_OP_EXPANSION_MODE", "AIV")
 # Flags the renderer owns: set from the recipe or the deployment, replaced in place if the seed has them.
 _SERVED_NAME, _PORT, _TP = "--served-model-name", "--port", "--tensor-parallel-size"
@@ -496,7 +500,7 @@ def docker_run_argv(dep: Deployment) -> list[str]:
         argv += ["--env-file", dep.api_key_file]
     for key, value in dep.labels.items():
         argv += ["--label", f"{key}={value}"]
-    return [*argv, "--restart", RESTART_POLICY, dep.image, *_serve_argv(dep)]
+    return [*argv, *LOG_OPTIONS, "--restart", RESTART_POLICY, dep.image, *_serve_argv(dep)]
 
 
 def _on_host(dep: Deployment, path: str) -> str:

@@ -175,6 +175,8 @@ def test_docker_run_shape():
     assert flag_value(argv, "-p") == "8000:8000"
     assert flag_value(argv, "--shm-size") == "1g"
     assert "--network" not in argv
+    assert flag_value(argv, "--log-driver") == "json-file"           # a service's log is rotated
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--log-opt"] == ["max-size=100m", "max-file=5"]
 
 
 def test_tensor_parallel_uses_host_network_and_the_deployments_port():

@@ -12,7 +12,7 @@ from doctor.deploy_plan import HostSettings, PlanError, plan
 from doctor.evidence import Evidence
 from doctor.fleet.inventory import Target
 
-PLACEHOLDER_IMAGE = "vllm-ascend"        # the plan needs an image name; the checks get the real one or none
+PLACEHOLDER_IMAGE = "vllm-ascend:unnamed"   # the plan needs a tagged image; the checks get the real one or none
 
 
 class ServicesError(ValueError):

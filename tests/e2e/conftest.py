@@ -1,8 +1,10 @@
-"""The real parts the end-to-end tests need: a docker engine, the stand-in image in the local
-registry, a tiny model, and a simulated Ascend host tree for the device nodes and driver files.
+"""The real parts the end-to-end tests need: the controller's docker engine and registry with the
+stand-in image, a tiny model, and the fleet's deploy hosts (dp-1..3: simulated Atlas 800I A2 hosts
+reached over SSH as a sudo user, each with its own docker engine and an npu-smi that shows the
+containers serving on its chips).
 
-.ci/run starts them (tests/e2e/support/*.sh). Where they are missing, the tests fail under CI
-and are skipped, with the reason, elsewhere.
+.ci/run starts them (tests/e2e/support/*.sh, tests/fleet/support/install-ssh.sh). Where they are
+missing, the tests fail under CI and are skipped, with the reason, elsewhere.
 """
 
 from __future__ import annotations
@@ -11,15 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from tests.e2e import harness
-from tests.support import hosts, simhost
-
-DRIVER_DIRS = ("/usr/local/dcmi", "/usr/local/Ascend/driver/lib64", "/root/.cache")
 
 
 def missing(reason: str):
@@ -38,7 +35,7 @@ def engine():
         catalog = harness.get_json("http://127.0.0.1:5000/v2/_catalog")
     except OSError:
         catalog = {}
-    if "ascend/vllm-ascend" not in catalog.get("repositories", []):
+    if harness.IMAGE_PATH not in catalog.get("repositories", []):
         missing("the stand-in image is not in the local registry (run tests/e2e/support/build-standin-image.sh)")
     return True
 
@@ -54,16 +51,11 @@ def tiny_model(tmp_path_factory, engine):
 
 
 @pytest.fixture(scope="session")
-def ascend_host(tmp_path_factory, engine) -> Path:
-    """A healthy 64 GB A2 host tree: real /dev/davinciN nodes, driver files, and an npu-smi that shows the
-    process and HBM of every container serving on a chip, as a real one does (tests/support/live_npu_smi.py)."""
-    spec = replace(hosts.atlas_800i_a2_64g(), directories=DRIVER_DIRS, docker=None, npu_smi_mode="live")
-    return simhost.build(tmp_path_factory.mktemp("ascend-host"), spec)
+def site(deploy_fleet, tiny_model, tmp_path_factory) -> harness.Site:
+    """The deploy hosts with the tiny model at /data/models/tiny; no service runs on them yet."""
+    from tests.fleet.support import sshhosts
 
-
-@pytest.fixture
-def clean(engine):
-    """Each test starts and ends without the tests' containers."""
-    harness.remove_containers("e2e-")
-    yield
-    harness.remove_containers("e2e-")
+    for host in ("dp-1", "dp-2", "dp-3"):
+        deploy_fleet.copy_in(host, tiny_model, harness.MODEL_ON_HOST)
+    image = f"{sshhosts.REGISTRY}/{harness.IMAGE_PATH}:{harness.STANDIN_TAG}"
+    return harness.Site(deploy_fleet, tmp_path_factory.mktemp("site"), image)

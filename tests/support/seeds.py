@@ -12,7 +12,7 @@ Both a seed's command and our rendered argv are reduced to the same flat "items"
 
     "--rm": True                   docker options without a value
     "--name": "vllm-ascend"        single-valued docker options ("--net=host" -> "--network": "host")
-    "--device /dev/davinci0": True repeatable options (--device, -v, -p) carry their value in the key
+    "--device /dev/davinci0": True repeatable options (--device, -v, -p, --log-opt) carry their value in the key
     "-e NAME": "value"             -e and export alike; "-e NAME" without "=" -> True
     "image": "quay.io/ascend/vllm-ascend"   the repository; the tag is the deployment's choice
     "command": "vllm serve"        what the container runs ("bash" for the interactive form)
@@ -33,8 +33,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "golden" / "recipes" / "seeds"
 
 _DOCKER_VALUED = {"--name": "--name", "--device": "--device", "-v": "-v", "--volume": "-v",
                   "-p": "-p", "--publish": "-p", "-e": "-e", "--env": "-e", "--shm-size": "--shm-size",
-                  "--net": "--network", "--network": "--network", "--restart": "--restart"}
-_DOCKER_REPEATABLE = ("--device", "-v", "-p")
+                  "--net": "--network", "--network": "--network", "--restart": "--restart",
+                  "--log-driver": "--log-driver", "--log-opt": "--log-opt"}
+_DOCKER_REPEATABLE = ("--device", "-v", "-p", "--log-opt")
 _DOCKER_SWITCHES = ("--rm", "-it", "-d")
 _PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 _SHELL_STARTS = ("docker run ", "vllm serve ", "export ")   # prose lines are never split

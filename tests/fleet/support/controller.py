@@ -82,7 +82,15 @@ def inventory(entries: list[Entry], key: Path, config: Path) -> dict:
 
 
 def _host_vars(e: Entry, key: Path, config: Path) -> dict:
-    # -F: ssh hands the config on to the jump, which finds the key and known_hosts there too.
+    host_vars = connection_vars(e, key, config)
+    if e.group == "vllm_hosts":
+        host_vars["vllm_services"] = e.vllm_services
+    return {**host_vars, **e.extra_vars}
+
+
+def connection_vars(e: Entry, key: Path, config: Path) -> dict:
+    """How Ansible reaches the host: address, user (become for a sudo user), key, and our ssh config
+    (-F: its known_hosts, strict checking; ssh hands it on to the jump, which finds them there too)."""
     common = f"-F {config}" + (f" -o ProxyJump=root@{e.jump.address}" if e.jump else "")
     host_vars = {
         "ansible_host": e.address,
@@ -92,15 +100,26 @@ def _host_vars(e: Entry, key: Path, config: Path) -> dict:
     }
     if e.user != "root":
         host_vars["ansible_become"] = True
-    if e.group == "vllm_hosts":
-        host_vars["vllm_services"] = e.vllm_services
-    return {**host_vars, **e.extra_vars}
+    return host_vars
+
+
+def deploy_inventory(entries: list[Entry], key: Path, config: Path, host_vars: dict[str, dict],
+                     group_vars: dict) -> dict:
+    """Only the hosts given, in group vllm_hosts, with how to reach them and the given variables."""
+    hosts = {e.name: {**connection_vars(e, key, config), "ansible_python_interpreter": "/usr/bin/python3",
+                      **host_vars.get(e.name, {})} for e in entries}
+    group = {"hosts": hosts, **({"vars": group_vars} if group_vars else {})}
+    return {"all": {"children": {"vllm_hosts": group}}}
+
+
+def write_yaml(path: Path, inventory_data: dict) -> Path:
+    path.write_text("---\n" + yaml.safe_dump(inventory_data, sort_keys=False))
+    return path
 
 
 def write_all(directory: Path, entries: list[Entry], key: Path) -> dict[str, Path]:
     files = {name: directory / name for name in ("known_hosts", "ssh_config", "inventory.yml")}
     files["known_hosts"].write_text(known_hosts(entries))
     files["ssh_config"].write_text(ssh_config(entries, key, files["known_hosts"]))
-    files["inventory.yml"].write_text("---\n" + yaml.safe_dump(inventory(entries, key, files["ssh_config"]),
-                                                               sort_keys=False))
+    write_yaml(files["inventory.yml"], inventory(entries, key, files["ssh_config"]))
     return files

@@ -48,6 +48,21 @@ def mixed() -> list[SshHost]:
     ]
 
 
+DEPLOY_HOSTS = ("dp-1", "dp-2", "dp-3")
+DEPLOY_DIRECTORIES = ("/usr/local/dcmi", "/usr/local/Ascend/driver/lib64", "/root/.cache", "/data/models")
+
+
+def deploy_host() -> hosts.HostSpec:
+    """A 64 GB A2 that serves models: driver directories to mount, a model directory, the real docker, and an
+    npu-smi that lists the containers of its own engine holding chips (tests/support/live_npu_smi.py)."""
+    return replace(hosts.atlas_800i_a2_64g(), npu_smi_mode="live", directories=DEPLOY_DIRECTORIES, docker=None)
+
+
+def deploy_hosts() -> list[SshHost]:
+    """The hosts the Ansible deploy tests deploy to: each its own Docker engine, reached as ops with sudo."""
+    return [SshHost(name, spec=deploy_host(), user="ops", docker=True) for name in DEPLOY_HOSTS]
+
+
 CLUSTER = "c1"
 WRONG_HCCL_IF_IP = "10.213.9.9"          # an address no host of the fleet has
 SHARED_DEVICE_IP = "192.168.100.200"     # given to chip 0 of both c1-a and c1-c

@@ -13,9 +13,13 @@ mount, UTS and PID namespaces, and lays the tree over the machine's real paths:
   machine's (which hides the controller's pyenv, keys and temporary files).
 - ``/dev``: a fresh tmpfs with the usual nodes, devpts, ``/dev/shm`` (tmpfs of the host's
   size) and the tree's davinci and control nodes (real character devices).
-- any other top-level directory the spec writes into (``/opt``, ``/var``...): an overlay.
+- any other top-level directory the spec writes into (``/opt``, ``/var``...): an overlay; one
+  the machine lacks (``/data``) is the tree's own, bound on an empty mount point the fleet makes.
+- a docker host (``docker=True``): cgroup2, its data root and its dockerd (dockerd.py); its
+  ``/etc/docker/daemon.json`` names the fleet's registries.
 
-Then it becomes sshd (``exec``), PID 1 of its PID namespace: when it dies, the host is gone.
+Then it becomes sshd (``exec``), PID 1 of its PID namespace: when it dies, the host is gone,
+and with it everything it started (dockerd, containerd, every container).
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from tests.support import simhost
+from tests.support import live_npu_smi, simhost
 
-from . import roce
+from . import dockerd, roce
 
 OPS_USER = "ops"
 BOUND = ("root", f"home/{OPS_USER}", "tmp", "run")        # tree dirs bound over the machine's
@@ -45,13 +49,18 @@ LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr
 
 
 def build(fs: Path, name: str, spec: simhost.HostSpec, *, client_key: str, python3: bool,
-          roce_plan: dict[int, str] | None, tls_switch: int) -> None:
+          roce_plan: dict[int, str] | None, tls_switch: int, insecure_registries: list[str] | None = None) -> None:
     """The host's whole tree under ``fs``; ``client_key`` is the public key both users accept.
 
-    ``roce_plan`` maps each chip to its device IP (None: no RoCE, no hccn_tool).
+    ``roce_plan`` maps each chip to its device IP (None: no RoCE, no hccn_tool);
+    ``insecure_registries``: a docker host's (None: not a docker host).
     """
     simhost.build(fs, spec)
     _move_path_dir_to_usr_local(fs)
+    if spec.npu_smi_mode == "live":
+        _point_live_npu_smi_at_the_host(fs, spec)
+    if insecure_registries is not None:
+        _write_daemon_json(fs, insecure_registries)
     _make_usr_local_opaque(fs)
     _replace_empty_preloads(fs, spec.env)
     _write_identity(fs, name)
@@ -72,6 +81,22 @@ def _move_path_dir_to_usr_local(fs: Path) -> None:
     for tool in (fs / "bin").iterdir():
         tool.rename(local_bin / tool.name)
     (fs / "bin").rmdir()
+
+
+def _point_live_npu_smi_at_the_host(fs: Path, spec: simhost.HostSpec) -> None:
+    """simhost's live npu-smi names the tree's /dev and replayer as the controller sees them; a host
+    sees them at /dev/davinciN and /usr/local/bin, as the containers its engine runs map them."""
+    capture = str(simhost.fixture(spec.npu_smi["info"]))
+    script = live_npu_smi.script(capture, "/dev", "/usr/local/bin/.npu-smi-captures")
+    (fs / "usr/local/bin/npu-smi").write_text(script)
+
+
+def _write_daemon_json(fs: Path, insecure_registries: list[str]) -> None:
+    """The engine's settings; the machine's key.json is hidden: dockerd makes the host's own (its engine ID)."""
+    target = fs / "etc/docker/daemon.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dockerd.daemon_json(insecure_registries))
+    _whiteout(fs / "etc/docker/key.json")
 
 
 def _make_usr_local_opaque(fs: Path) -> None:
@@ -186,7 +211,12 @@ def _hide_python3(fs: Path) -> None:
     usr_bin = fs / "usr/bin"
     usr_bin.mkdir(parents=True, exist_ok=True)
     for python in Path("/usr/bin").glob("python3*"):
-        os.mknod(usr_bin / python.name, 0o600 | stat.S_IFCHR, os.makedev(0, 0))
+        _whiteout(usr_bin / python.name)
+
+
+def _whiteout(path: Path) -> None:
+    """An overlay whiteout (a 0/0 character device): the machine's file of that name is not there for the host."""
+    os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(0, 0))
 
 
 def _copy_fixtures_if_hidden(fs: Path) -> None:
@@ -197,17 +227,27 @@ def _copy_fixtures_if_hidden(fs: Path) -> None:
         shutil.copytree(fixtures, fs / fixtures.relative_to("/"), dirs_exist_ok=True)
 
 
+def _extra_dirs(fs: Path) -> list[str]:
+    """Top-level directories the spec wrote to beyond those handled by name."""
+    return sorted(entry.name for entry in fs.iterdir()
+                  if entry.is_dir() and entry.name not in (*ALWAYS_OVERLAID, *HANDLED_APART, *BOUND))
+
+
 def overlaid_dirs(fs: Path) -> list[str]:
     """Top-level directories laid over the machine's with an overlay: /etc, /usr and any the spec wrote to."""
-    extra = sorted(entry.name for entry in fs.iterdir()
-                   if entry.is_dir() and entry.name not in (*ALWAYS_OVERLAID, *HANDLED_APART, *BOUND))
+    extra = [name for name in _extra_dirs(fs) if Path("/", name).exists() or Path("/", name).is_symlink()]
     for name in extra:
         if not Path("/", name).is_dir() or Path("/", name).is_symlink():
-            raise ValueError(f"the host's tree writes into /{name}, which this machine lacks: nothing to overlay")
+            raise ValueError(f"the host's tree writes into /{name}, which is not a directory here: nothing to overlay")
     return [*ALWAYS_OVERLAID, *extra]
 
 
-def boot_script(name: str, host_dir: Path, shared: Path, shm_size: str) -> str:
+def new_top_dirs(fs: Path) -> list[str]:
+    """Top-level directories the spec wrote to that this machine lacks (/data): bound, on a mount point made here."""
+    return [name for name in _extra_dirs(fs) if not Path("/", name).exists() and not Path("/", name).is_symlink()]
+
+
+def boot_script(name: str, host_dir: Path, shared: Path, shm_size: str, docker: bool = False) -> str:
     """The shell script that turns a fresh set of namespaces into the host, then becomes its sshd.
 
     The host's directory is first bound at /mnt (STAGE), so that covering /tmp, /root or /run
@@ -228,8 +268,11 @@ def boot_script(name: str, host_dir: Path, shared: Path, shm_size: str) -> str:
         (work / top).mkdir(parents=True, exist_ok=True)
         lines.append(f"mount -t overlay overlay -o lowerdir=/{top},upperdir={STAGE}/fs/{top},workdir={STAGE}/work/{top}"
                      f" /{top}")
+    lines += [f"mount --bind {STAGE}/fs/{top} /{top}" for top in new_top_dirs(fs)]
     lines += [f"mount --rbind {STAGE}/fs/{top} /{top}" for top in BOUND]     # rbind: /run carries the plan
     lines += _dev_lines(shm_size)
+    if docker:
+        lines += dockerd.boot_lines(STAGE)
     lines += [f"umount -l {STAGE}", "exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config"]
     return "\n".join(lines) + "\n"
 
