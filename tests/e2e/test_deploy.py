@@ -182,7 +182,7 @@ def test_new_image_by_digest_replaces_stop_first_and_reports_the_outage(site, de
     changed = harness.playbook(site.inventory("new-image.yml", services(other_image=second_image["pinned"])))
     assert changed.rc == 0, changed.output[-6000:]
     assert changed.task_status("service : Wait until npu-smi shows the chips released, 0", TWO) == "ok"
-    outage = json.loads(re.search(r'"outage_s": ([\d.]+)', changed.output).group(1))
+    outage = float(re.search(r"outage_s: ([\d.]+)", changed.output).group(1))
     assert 0 < outage < 600
     after = site.inspect(TWO, OTHER)
     assert after["Id"] != before["Id"] and after["Image"] == second_image["id"]
@@ -194,14 +194,18 @@ def test_new_image_by_digest_replaces_stop_first_and_reports_the_outage(site, de
 
 
 def test_status_shows_what_runs_against_the_inventory(site, deployed, second_image):
-    shown = harness.playbook(site.inventory("status.yml", services(other_image=second_image["pinned"])), "status.yml")
+    report = site.work / "status.json"
+    shown = harness.playbook(site.inventory("status.yml", services(other_image=second_image["pinned"])), "status.yml",
+                             "-e", f"status_json={report}")
     assert shown.rc == 0, shown.output[-4000:]
     assert shown.recap(TWO)["changed"] == 0
-    block = shown.output[shown.output.index(f'"service": "{OTHER}"'):]
-    assert '"state": "running"' in block and '"health": "healthy"' in block and '"config": "current"' in block
-    assert '"restart": "unless-stopped"' in block and second_image["digest"] in block
-    assert re.search(r'"last_smoke": "20\d\d-.*, [\d.]+ s"', block)
-    assert '"config": "differs' in shown.output                    # dp-1's inventory here is not the running one
+    hosts = json.loads(report.read_text())["hosts"]
+    other = next(row for row in hosts[TWO] if row["service"] == OTHER)
+    assert (other["state"], other["health"], other["config"], other["restart"]) == (
+        "running", "healthy", "current", "unless-stopped"), other
+    assert any(second_image["digest"] in digest for digest in other["digests"])
+    assert re.fullmatch(r"20\d\d-.*, [\d.]+ s", other["last_smoke"]), other
+    assert {row["config"] for row in hosts[ONE]} == {"current"}
 
 
 def test_rollback_brings_the_previous_image_and_configuration_back(site, deployed, second_image):
@@ -280,13 +284,27 @@ class KeyWatch:
                     pass
 
 
+def test_prune_removes_only_what_the_inventory_no_longer_names(site, deployed):
+    keyed = services(["--max-num-seqs", "4"])
+    keyed[ONE][0]["api_key_set"] = True
+    without_tp = {ONE: keyed[ONE][:1], TWO: keyed[TWO]}
+    inventory = site.inventory("pruned.yml", without_tp, vllm_api_key="e2e-n3w-key")
+    kept = site.container_id(ONE, SINGLE)
+    untouched = harness.playbook(inventory)
+    assert untouched.rc == 0 and TP in site.containers(ONE), untouched.output[-4000:]
+    pruned = harness.playbook(inventory, "deploy.yml", "-e", "service_prune=true")
+    assert pruned.rc == 0, pruned.output[-4000:]
+    assert TP not in site.containers(ONE) and site.definition(ONE, TP) is None
+    assert site.container_id(ONE, SINGLE) == kept and site.definition(ONE, SINGLE) is not None
+
+
 def test_undeploy_removes_the_services_and_everything_kept_for_them(site, deployed):
     bad = harness.playbook(deployed["inventory"], "undeploy.yml", "-e", "undeploy_services=e2e-nonesuch")
     assert bad.rc != 0 and "e2e-nonesuch, which no host of the inventory runs" in bad.output
     assert SINGLE in site.containers(ONE)
     removed = harness.playbook(deployed["inventory"], "undeploy.yml")
     assert removed.rc == 0, removed.output[-4000:]
-    assert not {SINGLE, TP} & site.containers(ONE) and OTHER not in site.containers(TWO)
+    assert SINGLE not in site.containers(ONE) and OTHER not in site.containers(TWO)
     config_dir = site.fleet[TWO].path(harness.CONFIG_DIR)
     assert not list(config_dir.glob("*"))                          # definitions, previous, key, smoke results
     again = harness.playbook(deployed["inventory"], "undeploy.yml")
