@@ -67,3 +67,9 @@ def deploy_fleet(shared_fleet):
     if reason:
         missing(reason)
     return shared_fleet.view(list(fleets.DEPLOY_HOSTS), "deploy")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The deploy tests run last: the timing tests of Ctrl-C (tests/hostile, tests/fleet) must not share
+    the machine with what twenty vLLM starts and killed plays leave behind."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"))
