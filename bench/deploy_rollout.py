@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -28,18 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e import harness  # noqa: E402
 from tests.fleet.support import fleets, sshhosts  # noqa: E402
+from tests.support.sampling import Sampler  # noqa: E402
 
 NAME, PORT = "bench-qwen3vl", 18601
 HOSTS = ("dp-1", "dp-2")
 
 
-class Poller:
+class Poller(Sampler):
     """Watches /health every 20 ms and keeps when it last answered 200 and when it answered again."""
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url, self.last_ok, self.outage_began, self.back = url, 0.0, None, None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _healthy(self) -> bool:
         try:
@@ -48,23 +47,14 @@ class Poller:
         except OSError:
             return False
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            now, ok = time.time(), self._healthy()
-            if ok and self.outage_began is not None and self.back is None:
-                self.back = now
-            elif ok:
-                self.last_ok = now
-            elif self.outage_began is None and self.last_ok:
-                self.outage_began = self.last_ok
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
+    def sample(self) -> None:
+        now, ok = time.time(), self._healthy()
+        if ok and self.outage_began is not None and self.back is None:
+            self.back = now
+        elif ok:
+            self.last_ok = now
+        elif self.outage_began is None and self.last_ok:
+            self.outage_began = self.last_ok
 
 
 def started_at(site: harness.Site, host: str, name: str) -> float:

@@ -10,11 +10,13 @@ import re
 import threading
 import time
 import urllib.error
+from pathlib import Path
 
 import pytest
 
 from doctor import recipes
 from tests.e2e import harness
+from tests.support.sampling import Sampler
 
 ONE, TWO = "dp-1", "dp-2"
 SINGLE, TP, OTHER = "e2e-qwen3vl", "e2e-qwen25vl-tp", "e2e-single"
@@ -255,33 +257,21 @@ def others_can_read(root, path) -> bool:
     return all(parent.stat().st_mode & 0o001 for parent in path.parents if parent.is_relative_to(root))
 
 
-class KeyWatch:
+class KeyWatch(Sampler):
     """Samples every process's command line on this machine (every simulated host's too) while a play runs."""
 
     def __init__(self, secret: str) -> None:
+        super().__init__()
         self.secret, self.seen, self.samples = secret.encode(), [], 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _watch(self) -> None:
-        from pathlib import Path
-
-        while not self._stop.wait(0.02):
-            self.samples += 1
-            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-                try:
-                    if self.secret in cmdline.read_bytes():
-                        self.seen.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200])
-                except OSError:
-                    pass
+    def sample(self) -> None:
+        self.samples += 1
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if self.secret in cmdline.read_bytes():
+                    self.seen.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200])
+            except OSError:
+                pass
 
 
 def test_undeploy_removes_the_services_and_everything_kept_for_them(site, deployed):
