@@ -9,7 +9,8 @@ A service in the inventory::
       recipe: qwen3-vl-4b           # doctor/recipes/<recipe>.json
       devices: [0]                  # host chip numbers (/dev/davinciN)
       port: 8000                    # host port of the API
-      image: quay.io/ascend/vllm-ascend:v0.11.0rc0   # optional: this service's image; default vllm_image
+      image: quay.io/ascend/vllm-ascend:v0.11.0rc0   # optional: this service's image; default vllm_image,
+                                    # else the tag the recipe was proven with (recipe docker.image_tag)
       spare_devices: [4]            # optional: free chips a changed configuration is first proven on
       model_source: /data/models/Qwen3-VL-4B-Instruct   # optional: weights on the host, mounted read-only
       api_key_set: false            # true: VLLM_API_KEY comes from the environment docker runs in (vault)
@@ -178,9 +179,9 @@ def _host_image(settings: HostSettings) -> tuple[image_ref.ImageRef | None, list
 def _service_image(service: dict, host_ref: image_ref.ImageRef | None) -> tuple[image_ref.ImageRef, list[str]]:
     own = service.get("image")
     if own is None or own == "":
-        if host_ref is None:
-            return _STAND_IN, ["image: not given, and the host has no vllm_image; set one of them"]
-        return host_ref, []
+        if host_ref is not None:
+            return host_ref, []
+        return _recipe_image(service)
     try:
         ref = image_ref.parse(own)
     except image_ref.ImageRefError as exc:
@@ -188,6 +189,19 @@ def _service_image(service: dict, host_ref: image_ref.ImageRef | None) -> tuple[
     if ref.tag is None and ref.digest is None:
         return _STAND_IN, [f"image: {own!r} has no tag or digest; pin a tag such as :v0.11.0rc0"]
     return ref, []
+
+
+def _recipe_image(service: dict) -> tuple[image_ref.ImageRef, list[str]]:
+    """The image the service's recipe was proven with, for a service and host that name none."""
+    unset = "image: not given, and the host has no vllm_image"
+    try:
+        docker = recipes.load(str(service.get("recipe"))).docker
+    except recipes.RecipeError:
+        return _STAND_IN, [f"{unset}; set one of them"]      # the recipe's own problem is reported with it
+    if docker.image_tag is None:
+        return _STAND_IN, [f"{unset}, and recipe {service['recipe']} names no tag it was proven with; "
+                           "set one of them"]
+    return image_ref.parse(f"{docker.image}:{docker.image_tag}"), []
 
 
 def _jemalloc(ref: image_ref.ImageRef, settings: HostSettings) -> tuple[str | None, list[str]]:

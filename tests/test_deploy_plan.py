@@ -162,6 +162,13 @@ def test_a_new_digest_is_a_new_configuration():
     assert len(configs) == 3
 
 
+def test_without_any_image_a_service_runs_the_tag_its_recipe_was_proven_with():
+    proven = one(svc("svc1", [0], 8000, recipe="qwen3-vl-8b"), HostSettings(image=None))
+    assert proven["image"] == "quay.io/ascend/vllm-ascend:v0.15.0rc1"
+    chosen = one(svc("svc1", [0], 8000, recipe="qwen3-vl-8b"), SETTINGS)
+    assert chosen["image"] == IMAGE                                  # the host's choice comes first
+
+
 def test_services_may_run_different_images():
     rendered = plan([svc("one", [0], 8000), svc("two", [1], 8001, image="10.0.0.1:5000/vllm-ascend:v1")], SETTINGS)
     assert [r["image"] for r in rendered] == [IMAGE, "10.0.0.1:5000/vllm-ascend:v1"]
@@ -177,7 +184,8 @@ def test_services_may_run_different_images():
     (SETTINGS, {"image": "x:1@sha256:abc"}, "image: 'x:1@sha256:abc': digest must be sha256: and 64 hex digits"),
     (SETTINGS, {"image": 5}, "image: an image reference must be a string, not int"),
     (HostSettings(image=None), {},
-     "vllm_services[0] (svc1): image: not given, and the host has no vllm_image; set one of them"),
+     "vllm_services[0] (svc1): image: not given, and the host has no vllm_image, and recipe qwen3-vl-4b names "
+     "no tag it was proven with; set one of them"),
     (HostSettings(image="quay.io/ascend/vllm-ascend"), {},
      "vllm_image: 'quay.io/ascend/vllm-ascend' has no tag or digest; pin a tag such as :v0.11.0rc0"),
     (HostSettings(image="host:99999/x:1"), {}, "vllm_image: 'host:99999/x:1': port 99999 is not a TCP port"),
