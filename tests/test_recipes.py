@@ -16,18 +16,20 @@ from doctor.recipes import (
     docker_run_argv,
     load,
     names,
+    renderer_differences,
     service_env,
     shell_line,
     validate,
     vllm_serve_argv,
 )
+from doctor.recipes.files import parse, parse_variant
 from tests.support import seeds
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "recipes"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"      # rewrite the golden files instead of comparing
 
-RECIPES = ["internvl2.5-8b", "internvl3-8b", "qwen2-audio-7b", "qwen2.5-vl-32b-tp2", "qwen2.5-vl-7b",
-           "qwen3-vl-4b", "qwen3-vl-8b"]
+RECIPES = ["internvl2.5-8b", "internvl3-8b", "qwen2-audio-7b", "qwen2.5-vl-32b-tp2",
+           "qwen2.5-vl-7b", "qwen3-vl-4b", "qwen3-vl-8b"]
 # Where each recipe's deployment is in its seed: the docker run (0-based, file order) and, when the
 # container only opens a shell, the `vllm serve` typed in it or the offline LLM(...) call used instead.
 SOURCES = {
@@ -55,6 +57,16 @@ def seed_of(recipe) -> seeds.SeedDeployment:
     return seeds.seed_deployment(seeds.seed_text(recipe.seed.file), **SOURCES[recipe.name])
 
 
+def seed_and_render(recipe) -> tuple[dict, dict]:
+    """The items of the recipe's seed and of its example deployment's render."""
+    return seeds.seed_items(seed_of(recipe)), seeds.docker_items(docker_run_argv(example(recipe)))
+
+
+def named_differences(recipe) -> dict:
+    """Every difference that may explain a changed seed item, by item: the renderer's, then the recipe's own."""
+    return {d.item: d for d in (*renderer_differences(recipe), *recipe.differences)}
+
+
 def flag_value(argv: list[str], flag: str) -> str:
     assert argv.count(flag) == 1, f"{flag} appears {argv.count(flag)} times in {argv}"
     return argv[argv.index(flag) + 1]
@@ -62,10 +74,11 @@ def flag_value(argv: list[str], flag: str) -> str:
 
 # ---------------------------------------------------------------- the recipe files
 
-def test_names_are_the_packaged_json_files():
+def test_names_are_the_packaged_json_files_but_the_shared_one():
     shipped = sorted(p.name[:-5] for p in resources.files("doctor").joinpath("recipes").iterdir()
                      if p.name.endswith(".json"))
-    assert names() == shipped == RECIPES
+    assert shipped == ["_shared", *RECIPES]
+    assert names() == RECIPES
 
 
 def test_unknown_name_is_a_value_error_listing_the_known_ones():
@@ -103,9 +116,8 @@ def test_recipe_cites_its_seed(name):
 @pytest.mark.parametrize("name", RECIPES)
 def test_every_seed_item_is_rendered_or_named_a_difference(name):
     recipe = load(name)
-    seed = seeds.seed_items(seed_of(recipe))
-    ours = seeds.docker_items(docker_run_argv(example(recipe)))
-    named = {d.item for d in recipe.differences}
+    seed, ours = seed_and_render(recipe)
+    named = set(named_differences(recipe))
     dropped = [f"{key} = {value!r} (rendered: {ours.get(key)!r})" for key, value in seed.items()
                if ours.get(key) != value and key not in named]
     assert not dropped, "seed items the render lacks or changes, not in differences:\n" + "\n".join(dropped)
@@ -116,8 +128,7 @@ def test_every_seed_item_is_rendered_or_named_a_difference(name):
 @pytest.mark.parametrize("name", RECIPES)
 def test_differences_are_real_and_state_both_sides_exactly(name):
     recipe = load(name)
-    seed = seeds.seed_items(seed_of(recipe))
-    ours = seeds.docker_items(docker_run_argv(example(recipe)))
+    seed, ours = seed_and_render(recipe)
     items = [d.item for d in recipe.differences]
     assert len(items) == len(set(items)), f"an item is named twice: {items}"
     for d in recipe.differences:
@@ -125,6 +136,32 @@ def test_differences_are_real_and_state_both_sides_exactly(name):
             continue
         assert seed.get(d.item) != ours.get(d.item), f"{d.item}: listed as a difference but seed and render agree"
         assert (d.seed, d.ours) == (seed.get(d.item), ours.get(d.item)), d.item
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_the_renderers_differences_state_both_sides_exactly_where_the_seed_differs(name):
+    recipe = load(name)
+    seed, ours = seed_and_render(recipe)
+    for d in renderer_differences(recipe):
+        if seed.get(d.item) != ours.get(d.item):
+            assert (d.seed, d.ours) == (seed.get(d.item), ours.get(d.item)), d.item
+
+
+def test_every_renderer_difference_is_real_for_some_recipe():
+    real = set()
+    for name in RECIPES:
+        seed, ours = seed_and_render(load(name))
+        real |= {d.item for d in renderer_differences(load(name)) if seed.get(d.item) != ours.get(d.item)}
+    assert [d.item for d in recipes.files.shared().differences if d.item not in real] == []
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_a_recipe_does_not_restate_the_renderers_differences(name):
+    recipe = load(name)
+    shared = {d.item: d for d in renderer_differences(dataclasses.replace(recipe, differences=()))}
+    restated = [d.item for d in recipe.differences
+                if d.item in shared and (d.seed, d.ours) == (shared[d.item].seed, shared[d.item].ours)]
+    assert restated == [], "say these once, in doctor/recipes/_shared.json"
 
 
 @pytest.mark.parametrize("name", RECIPES)
@@ -354,7 +391,7 @@ def test_vllm_args_may_carry_json():
 # ---------------------------------------------------------------- malformed recipe files
 
 def raw(name: str) -> dict:
-    return json.loads(resources.files("doctor").joinpath("recipes", f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("doctor.recipes").joinpath(f"{name}.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(("edit", "phrase"), [
@@ -372,12 +409,58 @@ def raw(name: str) -> dict:
     (lambda d: d["differences"][0].update(reason="two\nlines"), "one-line reason"),
     (lambda d: d["differences"][0].pop("reason"), "missing reason"),
     (lambda d: d["env"].update(X=1), "env[X]: expected str"),
+    (lambda d: d["docker"].update(colour="blue"), "docker: unknown colour"),
+    (lambda d: d["docker"].update(mounts="/a:/a"), "docker.mounts: expected list"),
+    (lambda d: d.update(docker=["vllm-ascend"]), "docker: expected dict"),
 ])
 def test_malformed_recipe_is_refused(edit, phrase):
     data = raw("qwen2.5-vl-32b-tp2")
     edit(data)
     with pytest.raises(RecipeError, match="recipe 'qwen2.5-vl-32b-tp2'") as caught:
-        recipes._parse(data, "qwen2.5-vl-32b-tp2")
+        parse(data, "qwen2.5-vl-32b-tp2")
+    assert phrase in str(caught.value)
+
+
+def test_a_recipe_gets_the_shared_container_and_may_replace_a_part_of_it():
+    shared = recipes.files.shared().docker
+    recipe = load("qwen3-vl-4b")
+    assert (recipe.docker.image, recipe.docker.devices, recipe.docker.mounts, recipe.docker.port,
+            recipe.docker.shm_size) == (shared["image"], tuple(shared["devices"]), tuple(shared["mounts"]),
+                                        shared["port"], shared["shm_size"])
+    data = raw("qwen3-vl-4b")
+    data["docker"].update(shm_size=None, mounts=["/usr/local/dcmi:/usr/local/dcmi"])
+    replaced = parse(data, "qwen3-vl-4b").docker
+    assert (replaced.shm_size, replaced.mounts, replaced.devices) == (None, ("/usr/local/dcmi:/usr/local/dcmi",),
+                                                                      recipe.docker.devices)
+
+
+# ---------------------------------------------------------------- variants
+
+@pytest.mark.parametrize(("name", "model", "row"), [
+    ("internvl2.5-8b", "OpenGVLab/InternVL2_5-8B", "| InternVL2.5-8B | ✅ | max_model_len=8192, dtype=bfloat16 |"),
+])
+def test_a_variant_is_its_recipe_serving_a_model_its_seed_names(name, model, row):
+    variant, base = load(name), load("internvl3-8b")
+    swap = recipes.Difference("vllm serve model", base.model, model, variant.differences[-1].reason)
+    assert variant == dataclasses.replace(base, name=name, model=model, served_model_name=model,
+                                          differences=(*base.differences, swap))
+    assert row in seeds.seed_text(variant.seed.file)      # the seed's own settings are the recipe's flags
+    assert ["--dtype", "bfloat16", "--max-model-len", "8192"] == list(base.vllm_args[:4])
+
+
+@pytest.mark.parametrize(("edit", "phrase"), [
+    (lambda v: v.update(variant_of="llama-70b"), "variant_of 'llama-70b' is not a recipe"),
+    (lambda v: v.update(variant_of="internvl2.5-8b"), "variant_of 'internvl2.5-8b' is itself a variant"),
+    (lambda v: v.pop("reason"), "missing reason"),
+    (lambda v: v.update(reason="two\nlines"), "one-line reason"),
+    (lambda v: v.update(vllm_args=[]), "unknown vllm_args"),
+    (lambda v: v.update(name="other"), "must match the file name"),
+])
+def test_malformed_variant_is_refused(edit, phrase):
+    data = raw("internvl2.5-8b")
+    edit(data)
+    with pytest.raises(RecipeError, match="recipe 'internvl2.5-8b'") as caught:
+        parse_variant(data, "internvl2.5-8b")
     assert phrase in str(caught.value)
 
 
