@@ -28,7 +28,7 @@ from tests.support import seeds
 GOLDEN = Path(__file__).resolve().parent / "golden" / "recipes"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"      # rewrite the golden files instead of comparing
 
-RECIPES = ["internvl2.5-8b", "internvl3-8b", "qwen2-audio-7b", "qwen2.5-vl-32b-tp2",
+RECIPES = ["internvl2-8b", "internvl2.5-8b", "internvl3-8b", "qwen2-audio-7b", "qwen2.5-vl-32b-tp2",
            "qwen2.5-vl-7b", "qwen3-vl-4b", "qwen3-vl-8b"]
 # Where each recipe's deployment is in its seed: the docker run (0-based, file order) and, when the
 # container only opens a shell, the `vllm serve` typed in it or the offline LLM(...) call used instead.
@@ -37,6 +37,7 @@ SOURCES = {
     "qwen2.5-vl-7b": {"docker": 1},
     "internvl3-8b": {"docker": 1},
     "internvl2.5-8b": {"docker": 1},
+    "internvl2-8b": {"docker": 1},
     "qwen2-audio-7b": {"docker": 0, "llm": 0},
     "qwen3-vl-8b": {"docker": 0, "serve": 0},
     "qwen2.5-vl-32b-tp2": {"docker": 1, "serve": 1},
@@ -437,6 +438,7 @@ def test_a_recipe_gets_the_shared_container_and_may_replace_a_part_of_it():
 # ---------------------------------------------------------------- variants
 
 @pytest.mark.parametrize(("name", "model", "row"), [
+    ("internvl2-8b", "OpenGVLab/InternVL2-8B", "| InternVL2-8B | ✅ | max_model_len=8192, dtype=bfloat16 |"),
     ("internvl2.5-8b", "OpenGVLab/InternVL2_5-8B", "| InternVL2.5-8B | ✅ | max_model_len=8192, dtype=bfloat16 |"),
 ])
 def test_a_variant_is_its_recipe_serving_a_model_its_seed_names(name, model, row):
@@ -457,10 +459,10 @@ def test_a_variant_is_its_recipe_serving_a_model_its_seed_names(name, model, row
     (lambda v: v.update(name="other"), "must match the file name"),
 ])
 def test_malformed_variant_is_refused(edit, phrase):
-    data = raw("internvl2.5-8b")
+    data = raw("internvl2-8b")
     edit(data)
-    with pytest.raises(RecipeError, match="recipe 'internvl2.5-8b'") as caught:
-        parse_variant(data, "internvl2.5-8b")
+    with pytest.raises(RecipeError, match="recipe 'internvl2-8b'") as caught:
+        parse_variant(data, "internvl2-8b")
     assert phrase in str(caught.value)
 
 
