@@ -41,6 +41,13 @@ def test_every_task_file_is_reached_from_an_entry_point():
         assert files <= reached, f"{role}: {sorted(p.name for p in files - reached)} reached from no entry point"
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_has_its_metadata_and_specs_in_one_place(role):
+    meta = yaml.safe_load((REPO / "roles" / role / "meta" / "main.yml").read_text())
+    assert meta["galaxy_info"]["role_name"] == role and "dependencies" in meta
+    assert "argument_specs" not in meta, f"{role}: argument specs belong in meta/argument_specs.yml only"
+
+
 # ---------------------------------------------------------------- the reader itself
 
 def test_jinja_locals_are_not_reads():
