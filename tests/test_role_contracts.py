@@ -41,6 +41,13 @@ def test_every_task_file_is_reached_from_an_entry_point():
         assert files <= reached, f"{role}: {sorted(p.name for p in files - reached)} reached from no entry point"
 
 
+def test_every_os_family_file_defines_the_same_variables():
+    for role in ROLES:
+        families = [p for p in (REPO / "roles" / role / "vars").glob("*.yml") if p.name != "main.yml"]
+        defined = {p.name: set(yaml.safe_load(p.read_text()) or {}) for p in families}
+        assert len({frozenset(names) for names in defined.values()}) <= 1, f"{role}: {defined}"
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_has_its_metadata_and_specs_in_one_place(role):
     meta = yaml.safe_load((REPO / "roles" / role / "meta" / "main.yml").read_text())
