@@ -36,7 +36,7 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 
-from doctor import compat, image_ref, recipes
+from doctor import compat, deploy_layout, image_ref, recipes
 
 HEALTH_INTERVAL_S = 30          # the deploy polls health_argv itself; docker's check is for the service's life
 HEALTH_TIMEOUT_S = 10           # the probe gives up after 5 s; the rest is python3 starting in a busy container
@@ -51,7 +51,6 @@ SERVICE_KEYS = {"name", "recipe", "devices", "port", "image", "spare_devices", "
                 "extra_env", "extra_args"}
 REQUIRED_KEYS = {"name", "recipe", "devices", "port"}
 CANDIDATE, STOP_FIRST = "candidate", "stop-first"
-RESERVED_SUFFIXES = ("-candidate", "-previous")     # the role's own containers beside a service
 MAX_NAME_LENGTH = 60              # a name is also a file name and a label value; leaves room for the suffixes
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")   # docker's container name rule, as recipes.validate has it
 # Rendered in place of a host image that is itself wrong (reported once for the host), so the
@@ -72,7 +71,7 @@ class HostSettings:
     host_root: str = "/"
     host_devices: tuple[int, ...] | None = None    # chips the host has, when known
     candidate_port_offset: int = 10000              # a changed service is first proven on port + offset
-    secrets_dir: str = "/etc/ascend-doctor/services"   # where NAME.env (root only) holds a service's API key
+    secrets_dir: str = deploy_layout.DEFINITIONS_DIR   # where NAME.env (root only) holds a service's API key
     api_key_digest: str | None = None               # a slow keyed digest of the API key, never the key
     image_digest: str | None = None                 # pins vllm_image (not a service's own image)
     arch: str | None = None                         # ansible_facts.architecture; None (and no jemalloc_path):
@@ -139,7 +138,7 @@ def name_problems(name: object) -> list[str]:
     if len(name) > MAX_NAME_LENGTH:
         problems.append(f"name: {name!r} is {len(name)} characters; at most {MAX_NAME_LENGTH}")
     problems += [f"name: {name!r} ends in {suffix}, which the role gives its own containers"
-                 for suffix in RESERVED_SUFFIXES if name.endswith(suffix)]
+                 for suffix in deploy_layout.CONTAINER_SUFFIXES if name.endswith(suffix)]
     return problems
 
 
@@ -265,7 +264,8 @@ def _deployment(service: dict, settings: HostSettings, ref: image_ref.ImageRef,
     return recipes.Deployment(
         recipe=recipe, container_name=service["name"], image=ref.run_ref, devices=tuple(service["devices"]),
         port=service["port"], model_source=service.get("model_source"), api_key_set=keyed,
-        jemalloc_path=jemalloc, api_key_file=f"{settings.secrets_dir}/{service['name']}.env" if keyed else None,
+        jemalloc_path=jemalloc,
+        api_key_file=deploy_layout.file_path(service["name"], "api_key", settings.secrets_dir) if keyed else None,
         extra_env=dict(service.get("extra_env") or {}), extra_args=tuple(service.get("extra_args") or ()),
         host_root=settings.host_root,
     )
@@ -277,7 +277,7 @@ def _rendered(dep: recipes.Deployment, ref: image_ref.ImageRef, spare: tuple[int
     final = replace(dep, labels={CONFIG_LABEL: config, SERVICE_LABEL: dep.container_name})
     argv = recipes.docker_run_argv(final)
     launch = launch_argv(argv, _port_inside(final))
-    candidate = replace(final, container_name=f"{dep.container_name}-candidate", port=candidate_port,
+    candidate = replace(final, container_name=deploy_layout.candidate_name(dep.container_name), port=candidate_port,
                         devices=spare) if spare else None
     return {
         "name": dep.container_name, "recipe": dep.recipe.name, "served_model_name": dep.recipe.served_model_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 try:
-    from doctor import compat, deploy_plan
+    from doctor import compat, deploy_layout, deploy_plan
     from doctor import image_ref as references
     from doctor.deploy_plan import HostSettings, PlanError, plan
 except ImportError as exc:  # the controller needs `pip install ascend-doctor`
@@ -26,13 +26,14 @@ def _refused(host: object, what: str, problems: list[str]) -> AnsibleFilterError
 
 
 def vllm_plan(services, image, jemalloc_path=None, host_root="/", host_devices=None, candidate_port_offset=10000,
-              secrets_dir="/etc/ascend-doctor/services", api_key=None, host="", image_digest=None, arch=None):
+              secrets_dir=None, api_key=None, host="", image_digest=None, arch=None):
     """Every service of a host checked together and rendered (see doctor/deploy_plan.py).
 
     `image` (vllm_image) may be empty when every service names its own. LD_PRELOAD comes from
     `jemalloc_path` when given, else from each service's image and the host's `arch`; one of the
     two is needed, or the services would run without jemalloc. The API key itself only goes into
-    a slow digest that makes a new key a change of configuration."""
+    a slow digest that makes a new key a change of configuration. `secrets_dir` None: the default
+    definitions folder."""
     _need_doctor()
     if not jemalloc_path and not arch:
         raise AnsibleFilterError(f"{host or 'vllm_plan'}: pass arch=ansible_facts['architecture'] (or "
@@ -43,7 +44,8 @@ def vllm_plan(services, image, jemalloc_path=None, host_root="/", host_devices=N
                        ["a service has api_key_set: true but vllm_api_key is not set; put it in a vault"])
     settings = HostSettings(image=image or None, jemalloc_path=jemalloc_path or None, host_root=host_root,
                             host_devices=tuple(host_devices) if host_devices is not None else None,
-                            candidate_port_offset=int(candidate_port_offset), secrets_dir=str(secrets_dir),
+                            candidate_port_offset=int(candidate_port_offset),
+                            secrets_dir=deploy_layout.definitions_dir(secrets_dir),
                             api_key_digest=deploy_plan.api_key_digest(str(api_key), str(host)) if keyed else None,
                             image_digest=image_digest or None, arch=str(arch) if arch else None)
     try:
