@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from doctor.checks.base import ERROR, SKIP, Check, Finding, Intent, Outcome
+from doctor.checks.base import Check
 from doctor.checks.catalog import CATALOG
 from doctor.evidence import Evidence
-from doctor.facts import Facts, Undecided
+from doctor.facts import Facts, Undecided, not_collected
+from doctor.model import ERROR, SKIP, Finding, Intent, Outcome
 
 
 def run_one(check: Check, facts: Facts, intent: Intent) -> Outcome:
     reason = check.applies(intent)
     if reason:
         return Outcome(SKIP, f"not applicable: {reason}")
+    missing = check.evidence.absent_from(facts.evidence.observations)
+    if missing:
+        return Outcome(SKIP, not_collected(missing))
+    return decide(check, facts, intent)
+
+
+def decide(check: Check, facts: Facts, intent: Intent) -> Outcome:
+    """The check's own verdict, whatever the evidence holds."""
     try:
         return check.run(facts, intent)
     except Undecided as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from doctor.checks.base import Intent
 from doctor.commands.target import probe_options
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
-from doctor.probes.plan import collect
 from doctor.inputs import read_input
+from doctor.model import Intent
+from doctor.probes.plan import collect
 from doctor.runtime import Runtime
 
 
@@ -17,7 +17,7 @@ def ignored_codes(values: list[str], fleet: bool = False) -> list[str]:
     if not codes:
         return []
     from doctor.checks.catalog import by_code
-    from doctor.commands.catalog import find
+    from doctor.commands.reference import find
 
     lookup = find if fleet else by_code
     unknown = [c for c in codes if lookup(c) is None]

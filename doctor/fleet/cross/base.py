@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from doctor.checks.base import ERROR, FAIL, PASS, SKIP, WARN
+from doctor.model import ERROR, FAIL, PASS, SKIP, WARN, Status
 from doctor.evidence import Evidence
 from doctor.facts import Undecided
 
@@ -35,7 +35,7 @@ class HostView:
 class FleetFinding:
     code: str
     name: str
-    status: str                    # doctor.checks.base PASS/WARN/FAIL/SKIP/ERROR
+    status: Status
     summary: str
     evidence: str = ""
     fix: str = ""
