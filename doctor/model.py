@@ -25,6 +25,12 @@ class Status(str, Enum):
 PASS, WARN, FAIL, SKIP, ERROR = Status.PASS, Status.WARN, Status.FAIL, Status.SKIP, Status.ERROR
 STATUSES = (PASS, WARN, FAIL, SKIP, ERROR)
 SEVERITY = {FAIL: 4, ERROR: 3, WARN: 2, PASS: 1, SKIP: 0}   # which outcome is worse, where several meet
+# What --ignore reports as a WARN: the statuses that decide the exit code (1 and 3) and stop a deploy.
+STOPPING = (FAIL, ERROR)
+
+
+def ignored_summary(status: str, summary: str) -> str:
+    return f"{summary} ({status} ignored by --ignore)"
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,12 @@ class Finding:
     summary: str
     evidence: str = ""
     fix: str = ""
-    ignored: bool = False
+    ignored: bool = False      # --ignore named the check and turned its FAIL or ERROR into this WARN
 
     def ignore(self) -> Finding:
-        if self.status != FAIL:
+        if self.status not in STOPPING:
             return self
-        return replace(self, status=WARN, ignored=True, summary=self.summary + " (ignored by --ignore)")
+        return replace(self, status=WARN, ignored=True, summary=ignored_summary(self.status, self.summary))
 
     def to_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "phase": self.phase, "status": self.status,

@@ -8,6 +8,7 @@ from doctor.checks.base import Check
 from doctor.checks.catalog import CATALOG
 from doctor.evidence import Evidence
 from doctor.facts import Facts, Undecided, not_collected
+from doctor.ignore import Ignore
 from doctor.model import ERROR, SKIP, Finding, Intent, Outcome
 
 
@@ -34,12 +35,13 @@ def decide(check: Check, facts: Facts, intent: Intent) -> Outcome:
 
 def run_checks(evidence: Evidence, intent: Intent, ignore: Iterable[str] = (),
                catalog: Iterable[Check] = CATALOG) -> list[Finding]:
+    """Every check's finding, in catalog order; those of `ignore`d checks (or `all`) accepted."""
     facts = Facts(evidence)
-    ignored = {code.upper() for code in ignore}
+    accepted = Ignore(ignore)
     findings = []
     for check in catalog:
         outcome = run_one(check, facts, intent)
         finding = Finding(check.code, check.name, check.phase, outcome.status, outcome.summary,
                           outcome.evidence, outcome.fix)
-        findings.append(finding.ignore() if check.code in ignored else finding)
+        findings.append(accepted.apply(finding))
     return findings
