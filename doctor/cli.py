@@ -115,7 +115,7 @@ def _add_fleet(sub) -> None:
     _add_fleet_target_args(check)
     check.add_argument("--snapshots", metavar="DIR", help="judge what `fleet collect -o DIR` saved instead")
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
-                       help="report this check's FAIL as a WARN (repeatable, or comma-separated)")
+                       help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (ascend-doctor-fleet/1)")
     collect = actions.add_parser("collect", help="save each host's evidence for offline checking")
     _add_fleet_target_args(collect)
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a service this deployment runs itself: chips its containers (label "
                             "ascend-doctor.service=NAME) hold are not in use by others (repeatable)")
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
-                       help="report this check's FAIL as a WARN (repeatable, or comma-separated)")
+                       help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("-v", "--verbose", action="store_true", help="show the evidence of passing checks too")
 

@@ -88,6 +88,8 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from doctor.model import FAIL, WARN, Status
+
 __all__ = [
     "Mismatch",
     "Stack",
@@ -126,7 +128,7 @@ class Mismatch:
     component: str      # "python", "vllm", "torch", "torch_npu", "cann", "driver"
     found: str
     expected: str       # human-readable, names the release that sets the expectation
-    severity: str       # "FAIL" or "WARN" (WARN: newer than tested, or a pairing rather than a floor)
+    severity: Status    # FAIL or WARN (WARN: newer than tested, or a pairing rather than a floor)
     source: str         # URL of the document the expectation comes from
 
 
@@ -358,16 +360,16 @@ def _pin_check(component: str, found: str, pins: list[str], row: dict[str, Any],
     pvs = [(p, _pep440(p)) for p in pins]
     if fv is None:
         return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; the found version is unreadable)",
-                        "WARN", source)
+                        WARN, source)
     if any(pv is not None and fv == pv for _, pv in pvs):
         return None
     same_line = [(p, pv) for p, pv in pvs if pv is not None and _release3(pv) == _release3(fv)]
     if not same_line:
-        return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what})", "FAIL", source)
+        return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what})", FAIL, source)
     if all(fv > pv for _, pv in same_line):
         return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; newer builds are untested)",
-                        "WARN", source)
-    return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; this build is older)", "FAIL", source)
+                        WARN, source)
+    return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; this build is older)", FAIL, source)
 
 
 def _check_row(stack: Stack, row: dict[str, Any]) -> list[Mismatch]:
@@ -382,9 +384,9 @@ def _check_row(stack: Stack, row: dict[str, Any]) -> list[Mismatch]:
             spec = None
         if pv is None:
             out.append(Mismatch("python", stack.python, f"{row['python']} (vllm-ascend {tag} supports; "
-                                "the found version is unreadable)", "WARN", source))
+                                "the found version is unreadable)", WARN, source))
         elif spec is not None and not spec.contains(pv, prereleases=True):
-            out.append(Mismatch("python", str(pv), f"{row['python']} (vllm-ascend {tag} supports)", "FAIL", source))
+            out.append(Mismatch("python", str(pv), f"{row['python']} (vllm-ascend {tag} supports)", FAIL, source))
     if stack.vllm:
         m = _pin_check("vllm", stack.vllm, list(row["vllm"]), row, "is built for it")
         if m:
@@ -401,13 +403,13 @@ def _check_row(stack: Stack, row: dict[str, Any]) -> list[Mismatch]:
         fk, rk = _ascend_key_or_none(stack.cann), _ascend_key_or_none(row["cann"])
         if fk is None or rk is None:
             out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "the found version is unreadable)", "WARN", source))
+                                "the found version is unreadable)", WARN, source))
         elif fk < rk:
             out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "this CANN is older)", "FAIL", source))
+                                "this CANN is older)", FAIL, source))
         elif fk > rk:
             out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "newer CANN is untested)", "WARN", source))
+                                "newer CANN is untested)", WARN, source))
     return out
 
 
@@ -421,7 +423,7 @@ def _check_driver(driver: str | None, cann: str | None, cann_origin: str) -> lis
     source = _source_url(entry.get("source"))
     if dk is None:
         return [Mismatch("driver", driver, f"{entry['driver']} or newer for CANN {cann} "
-                         "(the found version is unreadable)", "WARN", source)]
+                         "(the found version is unreadable)", WARN, source)]
     if dk >= ascend_version_key(entry["driver"]):
         return []
     how = "needs" if entry["kind"] == "minimum" else "is paired with"
@@ -429,7 +431,7 @@ def _check_driver(driver: str | None, cann: str | None, cann_origin: str) -> lis
     if entry["inferred_from"]:
         text += f"; taken from CANN {entry['inferred_from']}, the nearest older release on record"
     text += ")"
-    severity = "FAIL" if entry["kind"] == "minimum" and not entry["inferred_from"] else "WARN"
+    severity = FAIL if entry["kind"] == "minimum" and not entry["inferred_from"] else WARN
     return [Mismatch("driver", driver, text, severity, source)]
 
 

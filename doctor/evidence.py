@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
 
 # How a probe ended. Only "ok" carries output worth parsing; the others are
 # themselves evidence (a missing npu-smi is a finding, a hung one is undecided).
@@ -60,3 +61,7 @@ class Evidence:
 
     def keys_with_prefix(self, prefix: str) -> list[str]:
         return sorted(k for k in self.observations if k.startswith(prefix))
+
+    def keys_matching(self, pattern: str) -> list[str]:
+        """Keys that fit a pattern whose `*` stands for any text: "hccn_tool -i * -link -g"."""
+        return sorted(k for k in self.observations if fnmatchcase(k, pattern))

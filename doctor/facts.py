@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
-from doctor.checks.base import ERROR, SKIP
 from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT, UNDECIDABLE, Evidence, Observation
+from doctor.evidence_keys import DEV, ENV, NPU_SMI_INFO, PATHS
+from doctor.model import ERROR, SKIP, Status
 from doctor.parsers import npu_smi_info
 from doctor.parsers.errors import ParseError, excerpt
 from doctor.parsers.text import decode
@@ -19,11 +20,17 @@ from doctor.probes.followups import parse_npu_smi_info
 
 
 class Undecided(Exception):
-    def __init__(self, status: str, reason: str, evidence: str = "") -> None:
+    def __init__(self, status: Status, reason: str, evidence: str = "") -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.evidence = evidence
+
+
+def not_collected(keys: list[str]) -> str:
+    """Why a check is skipped when evidence it needs was not collected, naming that evidence."""
+    named = ", ".join(f"`{k}`" for k in keys)
+    return f"no evidence {named} was collected; run `ascend-doctor collect` on the host"
 
 
 def describe_failure(obs: Observation) -> str:
@@ -43,7 +50,7 @@ class Facts:
     def observation(self, key: str) -> Observation:
         obs = self.evidence.get(key)
         if obs is None:
-            raise Undecided(SKIP, f"no evidence `{key}` was collected; run `ascend-doctor collect` on the host")
+            raise Undecided(SKIP, not_collected([key]))
         return obs
 
     def output(self, key: str) -> str:
@@ -80,7 +87,7 @@ class Facts:
     @cached_property
     def _npu_info(self) -> npu_smi_info.NpuSmiInfo | Undecided:
         try:
-            return self.parsed("npu-smi info", parse_npu_smi_info)
+            return self.parsed(NPU_SMI_INFO, parse_npu_smi_info)
         except Undecided as exc:
             return exc
 
@@ -101,10 +108,10 @@ class Facts:
         return info
 
     def env(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in self.table("env").items()}
+        return {str(k): str(v) for k, v in self.table(ENV).items()}
 
     def dev_entries(self) -> dict[str, dict]:
-        return {k: v for k, v in self.table("dev").items() if isinstance(v, dict)}
+        return {k: v for k, v in self.table(DEV).items() if isinstance(v, dict)}
 
     def paths(self) -> dict[str, dict]:
-        return {k: v for k, v in self.table("paths").items() if isinstance(v, dict)}
+        return {k: v for k, v in self.table(PATHS).items() if isinstance(v, dict)}

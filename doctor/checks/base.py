@@ -1,13 +1,13 @@
-"""What a check is, what it returns, and what it is told about the intended deployment."""
+"""What a check is: its code, what it makes sure of, when it applies, and the evidence it reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
-PASS, WARN, FAIL, SKIP, ERROR = "PASS", "WARN", "FAIL", "SKIP", "ERROR"
-STATUSES = (PASS, WARN, FAIL, SKIP, ERROR)
-SEVERITY = {FAIL: 4, ERROR: 3, WARN: 2, PASS: 1, SKIP: 0}   # which outcome is worse, where several meet
+from doctor.evidence_keys import ANY
+from doctor.model import FAIL, PASS, SKIP, WARN, Intent, Outcome
 
 # Report order; each code's prefix names its phase.
 PHASES = {"DEV": "devices", "DRV": "driver", "CANN": "cann", "ENV": "environment",
@@ -15,22 +15,34 @@ PHASES = {"DEV": "devices", "DRV": "driver", "CANN": "cann", "ENV": "environment
 
 
 @dataclass(frozen=True)
-class Intent:
-    """The deployment the host is being checked for; narrows what applies."""
+class Reads:
+    """The evidence keys a check reads; `*` in a key stands for the part that varies (a device).
 
-    devices: tuple[int, ...] | None = None
-    tp: int = 1
-    image: str | None = None
-    recipe: str | None = None
-    own_services: tuple[str, ...] = ()     # services this deployment runs itself (container label)
+    Without one of its `needed` keys a check cannot decide: the runner SKIPs it and names what is
+    missing. `optional` keys add to what it can say, and their absence is itself a finding or a SKIP
+    the check words.
+    """
+
+    needed: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.needed + self.optional
+
+    def absent_from(self, collected: Collection[str]) -> list[str]:
+        """The needed keys (or patterns) that no collected key fits."""
+        return [key for key in self.needed if not _collected(key, collected)]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    summary: str
-    evidence: str = ""
-    fix: str = ""
+def _collected(key: str, collected: Collection[str]) -> bool:
+    if ANY not in key:
+        return key in collected
+    return any(fnmatchcase(c, key) for c in collected)
+
+
+def reads(*needed: str, optional: tuple[str, ...] = ()) -> Reads:
+    return Reads(tuple(needed), tuple(optional))
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ class Check:
     title: str                                  # one line: what it makes sure of
     run: Callable[..., Outcome]                 # run(facts, intent) -> Outcome
     applies: Callable[[Intent], str | None] = lambda intent: None   # a reason it does not apply, or None
-    evidence: tuple[str, ...] = ()              # the evidence keys it reads (for explain and SKIP hints)
+    evidence: Reads = field(default_factory=Reads)   # the evidence keys it reads (explain, SKIP hints)
 
     @property
     def phase(self) -> str:
@@ -49,27 +61,6 @@ class Check:
     @property
     def ref(self) -> str:
         return f"{self.code} {self.name}"
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    name: str
-    phase: str
-    status: str
-    summary: str
-    evidence: str = ""
-    fix: str = ""
-    ignored: bool = False
-
-    def ignore(self) -> Finding:
-        if self.status != FAIL:
-            return self
-        return replace(self, status=WARN, ignored=True, summary=self.summary + " (ignored by --ignore)")
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "phase": self.phase, "status": self.status,
-                "summary": self.summary, "evidence": self.evidence, "fix": self.fix, "ignored": self.ignored}
 
 
 def passed(summary: str, evidence: str = "") -> Outcome:

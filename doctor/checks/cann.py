@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 from doctor import compat
-from doctor.cann import cann_version, installs
-from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.cann_install import cann_version, installs
+from doctor.checks.base import Check, failed, passed, reads, skipped, warned
+from doctor.evidence_keys import ASCEND_FILES, DRIVER_INFO, ENV, PATHS, file_key
 from doctor.facts import Facts
-from doctor.probes.plan import DRIVER_INFO
+from doctor.model import Intent
 from doctor.stack import driver_version
 
 
@@ -83,10 +84,11 @@ def _url(entry: dict) -> str:
 
 
 CHECKS = [
+    # No version file at all is CANN001's finding, not missing evidence.
     Check("CANN001", "toolkit-missing", "a CANN toolkit is installed and its version readable", check_toolkit,
-          evidence=("file:/usr/local/Ascend/*",)),
+          evidence=reads(optional=(ASCEND_FILES, ENV))),
     Check("CANN002", "set-env-not-loaded", "CANN's set_env.sh exists and its environment is loaded",
-          check_set_env, evidence=("paths", "env")),
+          check_set_env, evidence=reads(PATHS, ENV, optional=(ASCEND_FILES,))),
     Check("CANN003", "driver-too-old-for-cann", "the driver is new enough for the installed CANN",
-          check_cann_driver, evidence=(f"file:{DRIVER_INFO}",)),
+          check_cann_driver, evidence=reads(optional=(ASCEND_FILES, file_key(DRIVER_INFO), ENV))),
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.checks.base import Check, failed, passed, reads, skipped, warned
 from doctor.evidence import MISSING, NOT_A_FILE, PERMISSION, TIMEOUT
+from doctor.evidence_keys import (ANY, DEV, DOCKER_PS, NPU_PROCESSES, NPU_SMI_INFO, davinci_index,
+                                  npu_smi_health_key)
 from doctor.facts import Facts, Undecided
+from doctor.model import ERROR, FAIL, PASS, WARN, Intent
 from doctor.parsers import npu_smi_fields
 from doctor.parsers.errors import ParseError
 
@@ -23,12 +26,13 @@ CONTAINER_ID = re.compile(r"\b([0-9a-f]{64})\b")
 SERVICE_LABEL = "ascend-doctor.service"       # set on every container the deploy starts (deploy_plan)
 BUSY_FAIL_FRACTION = 0.5
 BUSY_WARN_FRACTION = 0.2
+OWN = "OWN"     # a chip's busy verdict: held only by the deployment's own service, which passes
 
 
 def wanted_indexes(facts: Facts, intent: Intent) -> list[int]:
     if intent.devices is not None:
         return list(intent.devices)
-    return sorted(int(m.group(1)) for name in facts.dev_entries() if (m := re.fullmatch(r"davinci(\d+)", name)))
+    return sorted(i for i in map(davinci_index, facts.dev_entries()) if i is not None)
 
 
 def check_device_nodes(facts: Facts, intent: Intent):
@@ -77,7 +81,7 @@ def check_control_nodes(facts: Facts, intent: Intent):
 
 
 def check_npu_smi(facts: Facts, intent: Intent):
-    obs = facts.observation("npu-smi info")
+    obs = facts.observation(NPU_SMI_INFO)
     if obs.status == MISSING:
         return failed("npu-smi is not installed or not on PATH", obs.detail,
                       f"On the host install the Ascend driver; in a container add `{NPU_SMI_MOUNT}` "
@@ -91,7 +95,7 @@ def check_npu_smi(facts: Facts, intent: Intent):
         return failed("npu-smi cannot be run by this user", obs.detail,
                       "Run as root or add the user to the HwHiAiUser group.")
     if obs.status == TIMEOUT:
-        raise Undecided("ERROR", f"npu-smi info {obs.detail}: a chip or the driver may be wedged",
+        raise Undecided(ERROR, f"npu-smi info {obs.detail}: a chip or the driver may be wedged",
                         obs.output[-400:])
     info = facts.npu_info_or_error()
     if info.error is not None:
@@ -132,7 +136,7 @@ def check_chip_health(facts: Facts, intent: Intent):
 def _health_details(facts: Facts, chips) -> str:
     lines = []
     for chip in chips:
-        key = f"npu-smi info -t health -i {chip.npu_id} -c {chip.chip_id}"
+        key = npu_smi_health_key(chip.npu_id, chip.chip_id)
         obs = facts.evidence.get(key)
         if obs is None or not obs.ok:
             continue
@@ -176,8 +180,8 @@ def check_chips_busy(facts: Facts, intent: Intent):
     owners = own_service_pids(facts, intent)
     rows = _RowBudget()
     verdicts = [_busy_verdict(chip, by_chip.get((chip.npu_id, chip.chip_id), []), owners, rows) for chip in chips]
-    busy = [(status, text) for status, text in verdicts if status not in ("PASS", "OWN")]
-    own = [text for status, text in verdicts if status == "OWN"]
+    busy = [(status, text) for status, text in verdicts if status not in (PASS, OWN)]
+    own = [text for status, text in verdicts if status == OWN]
     if not busy:
         if own:
             services = sorted({owners[p.pid] for chip in chips for p in by_chip.get((chip.npu_id, chip.chip_id), [])
@@ -187,7 +191,7 @@ def check_chips_busy(facts: Facts, intent: Intent):
         return passed(f"{len(chips)} intended chip(s) idle (no processes, memory mostly free)")
     fix = ("Stop what holds them (`npu-smi info` shows the PIDs; `docker ps` the containers) or choose idle "
            "chips with --devices. Memory used with no process listed usually belongs to another container.")
-    result = failed if any(status == "FAIL" for status, _ in busy) else warned
+    result = failed if any(status == FAIL for status, _ in busy) else warned
     evidence = "\n".join([text for _, text in busy] + rows.left_out())
     return result(f"{len(busy)} intended chip(s) already in use", evidence, fix)
 
@@ -196,15 +200,15 @@ def _busy_verdict(chip, procs: list, owners: dict[int, str], rows: _RowBudget) -
     """FAIL, WARN, OWN (held by the deployment's own service only) or PASS for one chip, and what holds it."""
     foreign = [p for p in procs if p.pid not in owners]
     if foreign:
-        return "FAIL", f"device {chip.device_index}: {_processes_text(foreign, rows)}"
+        return FAIL, f"device {chip.device_index}: {_processes_text(foreign, rows)}"
     if procs:
         services = ", ".join(sorted({owners[p.pid] for p in procs}))
-        return "OWN", f"device {chip.device_index}: service {services}: {_processes_text(procs, rows)}"
+        return OWN, f"device {chip.device_index}: service {services}: {_processes_text(procs, rows)}"
     used, total = _memory(chip)
     share = used / total if total else 0.0
     if share <= BUSY_WARN_FRACTION:
-        return "PASS", ""
-    status = "FAIL" if share > BUSY_FAIL_FRACTION else "WARN"
+        return PASS, ""
+    status = FAIL if share > BUSY_FAIL_FRACTION else WARN
     return status, f"device {chip.device_index}: {used} of {total} MB in use with no process listed"
 
 
@@ -228,7 +232,7 @@ def own_service_pids(facts: Facts, intent: Intent) -> dict[int, str]:
 
 def _npu_processes(facts: Facts) -> dict:
     try:
-        return facts.table("npu-processes")
+        return facts.table(NPU_PROCESSES)
     except Undecided:
         return {}
 
@@ -236,7 +240,7 @@ def _npu_processes(facts: Facts) -> dict:
 def _service_of_container(facts: Facts) -> dict[str, str]:
     """Full container ID -> the value of its ascend-doctor.service label, from `docker ps`."""
     try:
-        text = facts.output("docker ps")
+        text = facts.output(DOCKER_PS)
     except Undecided:
         return {}
     services = {}
@@ -327,19 +331,21 @@ def _recipe_states_memory(intent: Intent) -> str | None:
     return None
 
 
+CHIP_TABLE = reads(NPU_SMI_INFO)      # all that most chip checks read
+
 CHECKS = [
     Check("DEV001", "device-nodes-missing", "the intended /dev/davinciN nodes exist as character devices",
-          check_device_nodes, evidence=("dev",)),
+          check_device_nodes, evidence=reads(DEV)),
     Check("DEV002", "control-nodes-missing", "/dev/davinci_manager, /dev/devmm_svm, /dev/hisi_hdc exist",
-          check_control_nodes, evidence=("dev",)),
+          check_control_nodes, evidence=reads(DEV)),
     Check("DEV003", "npu-smi-unusable", "npu-smi is a file, runs, and can read the chips",
-          check_npu_smi, evidence=("npu-smi info",)),
+          check_npu_smi, evidence=CHIP_TABLE),
     Check("DEV004", "chip-unhealthy", "the intended chips report Health OK",
-          check_chip_health, evidence=("npu-smi info", "npu-smi info -t health")),
+          check_chip_health, evidence=reads(NPU_SMI_INFO, optional=(npu_smi_health_key(ANY, ANY),))),
     Check("DEV005", "not-enough-chips", "the intended devices exist and fit the tensor-parallel size",
-          check_chip_count, evidence=("npu-smi info",)),
+          check_chip_count, evidence=CHIP_TABLE),
     Check("DEV006", "chips-busy", "no process holds the intended chips and their memory is free",
-          check_chips_busy, evidence=("npu-smi info",)),
+          check_chips_busy, evidence=reads(NPU_SMI_INFO, optional=(NPU_PROCESSES, DOCKER_PS))),
     Check("DEV007", "chip-memory-too-small", "the intended chips have the memory per chip the recipe needs",
-          check_chip_memory, applies=_recipe_states_memory, evidence=("npu-smi info",)),
+          check_chip_memory, applies=_recipe_states_memory, evidence=CHIP_TABLE),
 ]

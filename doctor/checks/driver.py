@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from doctor.checks.base import ERROR, Check, failed, passed, skipped, warned
+from doctor.checks.base import Check, failed, passed, reads, skipped, warned
 from doctor.evidence import MISSING, NOT_A_FILE
+from doctor.evidence_keys import DRIVER_INFO, FIRMWARE_INFO, INSTALL_INFO, file_key
 from doctor.facts import Facts, Undecided
+from doctor.model import ERROR
 from doctor.parsers.errors import ParseError
 from doctor.parsers import version_files
-from doctor.probes.plan import DRIVER_INFO
 
-FIRMWARE_INFO = "/usr/local/Ascend/firmware/version.info"
-INSTALL_INFO = "/etc/ascend_install.info"
+DRIVER, FIRMWARE, INSTALL = file_key(DRIVER_INFO), file_key(FIRMWARE_INFO), file_key(INSTALL_INFO)
 DRIVER_MOUNT = f"-v {DRIVER_INFO}:{DRIVER_INFO}"
 
 
 def check_driver_version(facts: Facts, intent):
-    obs = facts.observation(f"file:{DRIVER_INFO}")
+    obs = facts.observation(DRIVER)
     if obs.status == NOT_A_FILE:
         return failed(f"{DRIVER_INFO} is a directory: docker created it because the host path given to -v "
                       "did not exist", obs.detail, f"Mount the host's file: `{DRIVER_MOUNT}` (check it exists on "
@@ -24,7 +24,7 @@ def check_driver_version(facts: Facts, intent):
         return failed(f"{DRIVER_INFO} is missing: the driver is not installed, or not mounted into the container",
                       obs.detail, f"Host: install the Ascend driver (Ascend HDK). Container: add `{DRIVER_MOUNT}` "
                       "and `-v /usr/local/Ascend/driver/lib64/:/usr/local/Ascend/driver/lib64/`.")
-    fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
+    fields = facts.parsed(DRIVER, version_files.parse_version_file)
     version = version_files.version_of(fields)
     if not version:
         return failed(f"{DRIVER_INFO} names no version", _lines(fields),
@@ -33,15 +33,15 @@ def check_driver_version(facts: Facts, intent):
 
 
 def check_firmware(facts: Facts, intent):
-    obs = facts.observation(f"file:{FIRMWARE_INFO}")
+    obs = facts.observation(FIRMWARE)
     if obs.status == MISSING:
         return skipped(f"{FIRMWARE_INFO} is not visible here (containers do not mount it); run on the host")
-    firmware = version_files.version_of(facts.parsed(f"file:{FIRMWARE_INFO}", version_files.parse_version_file))
-    driver_fields = facts.parsed(f"file:{DRIVER_INFO}", version_files.parse_version_file)
+    firmware = version_files.version_of(facts.parsed(FIRMWARE, version_files.parse_version_file))
+    driver_fields = facts.parsed(DRIVER, version_files.parse_version_file)
     try:
         ranges = version_files.parse_ranges(driver_fields.get("compatible_version_fw", ""))
     except ParseError as exc:
-        raise Undecided(ERROR, f"could not read `file:{DRIVER_INFO}`: {exc.reason}", exc.excerpt) from exc
+        raise Undecided(ERROR, f"could not read `{DRIVER}`: {exc.reason}", exc.excerpt) from exc
     evidence = f"firmware {firmware}; driver compatible_version_fw={driver_fields.get('compatible_version_fw', '-')}"
     if not firmware or not ranges:
         return skipped("the driver names no firmware range to compare with", evidence)
@@ -70,14 +70,14 @@ def _numeric(version: str) -> tuple[int, ...]:
 
 
 def check_install_info(facts: Facts, intent):
-    obs = facts.observation(f"file:{INSTALL_INFO}")
+    obs = facts.observation(INSTALL)
     if obs.status == NOT_A_FILE:
         return failed(f"{INSTALL_INFO} is a directory: docker created it because the host path given to -v "
                       "did not exist", obs.detail, f"Mount the host's file: `-v {INSTALL_INFO}:{INSTALL_INFO}`.")
     if obs.status == MISSING:
         return warned(f"{INSTALL_INFO} is missing: npu-smi and the runtime read the driver path from it",
                       obs.detail, f"Container: add `-v {INSTALL_INFO}:{INSTALL_INFO}`. Host: reinstall the driver.")
-    fields = facts.parsed(f"file:{INSTALL_INFO}", version_files.parse_version_file)
+    fields = facts.parsed(INSTALL, version_files.parse_version_file)
     path = fields.get("Driver_Install_Path_Param")
     if not path:
         return warned(f"{INSTALL_INFO} does not name Driver_Install_Path_Param", _lines(fields))
@@ -91,9 +91,9 @@ def _lines(fields: dict[str, str], keys: tuple[str, ...] | None = None) -> str:
 
 CHECKS = [
     Check("DRV001", "driver-version-missing", f"{DRIVER_INFO} is present and names the driver version",
-          check_driver_version, evidence=(f"file:{DRIVER_INFO}",)),
+          check_driver_version, evidence=reads(DRIVER)),
     Check("DRV002", "firmware-driver-mismatch", "the firmware version is in the driver's compatible range",
-          check_firmware, evidence=(f"file:{FIRMWARE_INFO}", f"file:{DRIVER_INFO}")),
+          check_firmware, evidence=reads(FIRMWARE, DRIVER)),
     Check("DRV003", "install-info-missing", f"{INSTALL_INFO} is present and names the driver path",
-          check_install_info, evidence=(f"file:{INSTALL_INFO}",)),
+          check_install_info, evidence=reads(INSTALL)),
 ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 from doctor import compat
-from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.checks.base import Check, failed, passed, reads, skipped, warned
+from doctor.evidence_keys import (ASCEND_FILES, DRIVER_INFO, ENV, JEMALLOC_CANDIDATES, NPU_SMI_INFO, OS_RELEASE,
+                                  PATHS, PLATFORM, PYTHON_PACKAGES, SHM, file_key, preload_candidates,
+                                  preload_entries)
 from doctor.facts import Facts, Undecided
+from doctor.model import ERROR, FAIL, Intent
 from doctor.parsers import version_files
-from doctor.probes.plan import DRIVER_INFO, JEMALLOC_CANDIDATES, preload_candidates, preload_entries
 from doctor.stack import installed_stack
 
 SHM_MIN_BYTES = 1024 ** 3
@@ -41,7 +44,7 @@ def check_stack(facts: Facts, intent: Intent):
     if not mismatches:
         return passed(f"vllm-ascend {stack.vllm_ascend}: every known component fits", evidence)
     lines = [f"{m.component}: found {m.found}, expected {m.expected} (source: {m.source})" for m in mismatches]
-    worst = failed if any(m.severity == "FAIL" for m in mismatches) else warned
+    worst = failed if any(m.severity == FAIL for m in mismatches) else warned
     return worst(f"{len(mismatches)} component(s) do not fit vllm-ascend {stack.vllm_ascend}",
                  "\n".join([*lines, evidence]),
                  "Use the vendor image for this release (quay.io/ascend/vllm-ascend:v" + stack.vllm_ascend +
@@ -76,13 +79,13 @@ def _suffix_hint(variant: str) -> str:
 
 
 def _os_id(facts: Facts) -> str:
-    fields = facts.parsed("file:/etc/os-release", version_files.parse_version_file)
+    fields = facts.parsed(file_key(OS_RELEASE), version_files.parse_version_file)
     return fields.get("ID", "").strip('"')
 
 
 def check_jemalloc(facts: Facts, intent: Intent):
     paths = facts.paths()
-    arch = str(facts.table("platform").get("machine", ""))
+    arch = str(facts.table(PLATFORM).get("machine", ""))
     os_id = _os_id(facts)
     expected = compat.jemalloc_path(os_id, arch)
     present = [p for p in JEMALLOC_CANDIDATES if paths.get(p, {}).get("exists")]
@@ -150,9 +153,9 @@ def _alloc_pairs(value: str) -> tuple[dict[str, str], list[str]]:
 
 
 def check_shm(facts: Facts, intent: Intent):
-    total = facts.table("shm").get("total_bytes")
+    total = facts.table(SHM).get("total_bytes")
     if not isinstance(total, int):
-        raise Undecided("ERROR", f"the /dev/shm evidence has no size: {total!r}")
+        raise Undecided(ERROR, f"the /dev/shm evidence has no size: {total!r}")
     evidence = f"/dev/shm size {total / 1024 ** 2:.0f} MiB"
     if total < SHM_MIN_BYTES:
         # Tensor-parallel workers exchange tensors through it; a single worker mostly does not.
@@ -168,14 +171,14 @@ def _not_without_image(intent: Intent) -> str | None:
 
 CHECKS = [
     Check("ENV001", "stack-mismatch", "vllm, torch, torch-npu, CANN, Python and driver fit the vllm-ascend release",
-          check_stack, evidence=("python-packages", "cann", f"file:{DRIVER_INFO}")),
+          check_stack, evidence=reads(optional=(PYTHON_PACKAGES, ASCEND_FILES, file_key(DRIVER_INFO), ENV))),
     Check("ENV002", "image-variant-mismatch", "the image variant (-a3, -310p or plain) fits the SoC",
-          check_image_variant, applies=_not_without_image, evidence=("npu-smi info",)),
+          check_image_variant, applies=_not_without_image, evidence=reads(NPU_SMI_INFO)),
     Check("ENV003", "jemalloc-missing", "jemalloc is installed where this OS and architecture keep it",
-          check_jemalloc, evidence=("paths", "file:/etc/os-release", "platform")),
+          check_jemalloc, evidence=reads(PATHS, PLATFORM, file_key(OS_RELEASE))),
     Check("ENV004", "ld-preload-missing", "every LD_PRELOAD entry exists", check_ld_preload,
-          evidence=("env", "paths")),
+          evidence=reads(ENV, PATHS)),
     Check("ENV005", "npu-alloc-conf-invalid", "PYTORCH_NPU_ALLOC_CONF is well formed and free of known conflicts",
-          check_alloc_conf, evidence=("env",)),
-    Check("ENV006", "shm-too-small", "/dev/shm is at least 1 GiB", check_shm, evidence=("shm",)),
+          check_alloc_conf, evidence=reads(ENV)),
+    Check("ENV006", "shm-too-small", "/dev/shm is at least 1 GiB", check_shm, evidence=reads(SHM)),
 ]

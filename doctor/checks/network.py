@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 
-from doctor.checks.base import Check, Intent, failed, needs_tp, passed, skipped, warned
+from doctor.checks.base import Check, failed, needs_tp, passed, reads, skipped, warned
 from doctor.evidence import MISSING
+from doctor.evidence_keys import ANY, ENV, INTERFACES, NPU_SMI_INFO, hccn_device, hccn_key
 from doctor.facts import Facts, Undecided
+from doctor.model import ERROR, SKIP, Intent
 from doctor.parsers import hccn
 from doctor.parsers.errors import ParseError
-from doctor.probes.plan import hccn_key
 
 # CANN's HCCL documentation: HOST_TS exists from CANN 8.2.RC1; 310P (300I Duo) has no AIV.
 EXPANSION_MODES = ("AIV", "AI_CPU", "HOST", "HOST_TS")
@@ -42,7 +43,7 @@ def check_expansion_mode(facts: Facts, intent: Intent):
 
 def check_interfaces(facts: Facts, intent: Intent):
     env = facts.env()
-    interfaces = {k: v for k, v in facts.table("interfaces").items() if isinstance(v, dict)}
+    interfaces = {k: v for k, v in facts.table(INTERFACES).items() if isinstance(v, dict)}
     problems, seen = [], []
     if "HCCL_IF_IP" in env:
         seen.append(f"HCCL_IF_IP={env['HCCL_IF_IP']}")
@@ -98,27 +99,28 @@ def _ifname_problems(value: str, interfaces: dict, exact: bool) -> list[str]:
     return [f"{', '.join(down)} is down"] if len(down) == len(matched) else []
 
 
-def _tp_devices(facts: Facts, intent: Intent) -> list[int]:
+def _tp_devices(facts: Facts, intent: Intent, query: str) -> list[int]:
+    """The intended devices, else every device the query was asked of."""
     if intent.devices is not None:
         return list(intent.devices)
-    prefix = "hccn_tool -i "
-    return sorted({int(k[len(prefix):].split()[0]) for k in facts.evidence.keys_with_prefix(prefix)})
+    devices = (hccn_device(key, query) for key in facts.evidence.keys_matching(hccn_key(ANY, query)))
+    return sorted({d for d in devices if d is not None})
 
 
 def _hccn_states(facts: Facts, intent: Intent, query: str, parser) -> dict[int, str]:
-    devices = _tp_devices(facts, intent)
+    devices = _tp_devices(facts, intent, query)
     if not devices:
-        raise Undecided("SKIP", "no hccn_tool evidence for any device; run `ascend-doctor collect` on the host")
+        raise Undecided(SKIP, "no hccn_tool evidence for any device; run `ascend-doctor collect` on the host")
     states = {}
     for device in devices:
         obs = facts.observation(hccn_key(device, query))
         if obs.status == MISSING:
-            raise Undecided("SKIP", "hccn_tool not found (it lives on the host under "
+            raise Undecided(SKIP, "hccn_tool not found (it lives on the host under "
                             "/usr/local/Ascend/driver/tools; run the doctor on the host)")
         try:
             states[device] = parser(facts.output(hccn_key(device, query)))
         except ParseError as exc:
-            raise Undecided("ERROR", f"could not read `{hccn_key(device, query)}`: {exc.reason}", exc.excerpt) from exc
+            raise Undecided(ERROR, f"could not read `{hccn_key(device, query)}`: {exc.reason}", exc.excerpt) from exc
     return states
 
 
@@ -146,11 +148,11 @@ def check_net_health(facts: Facts, intent: Intent):
 
 CHECKS = [
     Check("NET001", "hccl-expansion-mode", "HCCL_OP_EXPANSION_MODE is set to a known mode for tensor parallel",
-          check_expansion_mode, applies=needs_tp, evidence=("env",)),
+          check_expansion_mode, applies=needs_tp, evidence=reads(ENV, optional=(NPU_SMI_INFO,))),
     Check("NET002", "hccl-interface-missing", "HCCL_IF_IP and *_SOCKET_IFNAME name addresses and interfaces here",
-          check_interfaces, evidence=("env", "interfaces")),
+          check_interfaces, evidence=reads(ENV, INTERFACES)),
     Check("NET003", "hccn-link-down", "the RoCE link of each chip in use is UP", check_links, applies=needs_tp,
-          evidence=("hccn_tool -i N -link -g",)),
+          evidence=reads(hccn_key(ANY, "-link"))),
     Check("NET004", "hccn-net-unhealthy", "net_health of each chip in use is Success", check_net_health,
-          applies=needs_tp, evidence=("hccn_tool -i N -net_health -g",)),
+          applies=needs_tp, evidence=reads(hccn_key(ANY, "-net_health"))),
 ]

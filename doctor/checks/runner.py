@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from doctor.checks.base import ERROR, SKIP, Check, Finding, Intent, Outcome
+from doctor.checks.base import Check
 from doctor.checks.catalog import CATALOG
 from doctor.evidence import Evidence
-from doctor.facts import Facts, Undecided
+from doctor.facts import Facts, Undecided, not_collected
+from doctor.ignore import Ignore
+from doctor.model import ERROR, SKIP, Finding, Intent, Outcome
 
 
 def run_one(check: Check, facts: Facts, intent: Intent) -> Outcome:
     reason = check.applies(intent)
     if reason:
         return Outcome(SKIP, f"not applicable: {reason}")
+    missing = check.evidence.absent_from(facts.evidence.observations)
+    if missing:
+        return Outcome(SKIP, not_collected(missing))
+    return decide(check, facts, intent)
+
+
+def decide(check: Check, facts: Facts, intent: Intent) -> Outcome:
+    """The check's own verdict, whatever the evidence holds."""
     try:
         return check.run(facts, intent)
     except Undecided as exc:
@@ -25,12 +35,13 @@ def run_one(check: Check, facts: Facts, intent: Intent) -> Outcome:
 
 def run_checks(evidence: Evidence, intent: Intent, ignore: Iterable[str] = (),
                catalog: Iterable[Check] = CATALOG) -> list[Finding]:
+    """Every check's finding, in catalog order; those of `ignore`d checks (or `all`) accepted."""
     facts = Facts(evidence)
-    ignored = {code.upper() for code in ignore}
+    accepted = Ignore(ignore)
     findings = []
     for check in catalog:
         outcome = run_one(check, facts, intent)
         finding = Finding(check.code, check.name, check.phase, outcome.status, outcome.summary,
                           outcome.evidence, outcome.fix)
-        findings.append(finding.ignore() if check.code in ignored else finding)
+        findings.append(accepted.apply(finding))
     return findings

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 
-from doctor.checks.base import Check, Intent, failed, passed, skipped, warned
+from doctor.checks.base import Check, failed, passed, reads, skipped, warned
 from doctor.evidence import MISSING, TIMEOUT, UNDECIDABLE
+from doctor.evidence_keys import DOCKER_INFO
 from doctor.facts import Facts, Undecided, describe_failure
+from doctor.model import ERROR, Intent
 
 
 def check_docker(facts: Facts, intent: Intent):
-    obs = facts.observation("docker info")
+    obs = facts.observation(DOCKER_INFO)
     if obs.status == MISSING:
         if intent.image:
             return failed("docker is not installed", obs.detail, "Install Docker (e.g. `apt-get install docker.io`).")
         return skipped("docker is not installed (needed only to run the image: pass --image to require it)")
     if obs.status == TIMEOUT:
-        raise Undecided("ERROR", f"docker info {obs.detail}: the daemon is hung")
+        raise Undecided(ERROR, f"docker info {obs.detail}: the daemon is hung")
     if obs.status in UNDECIDABLE:
-        raise Undecided("ERROR", describe_failure(obs))
+        raise Undecided(ERROR, describe_failure(obs))
     info = _info(obs.output)
     if obs.exit_code != 0 or not info.get("ServerVersion"):
         message = (obs.stderr.strip() or obs.output.strip())[:300]
@@ -39,5 +41,5 @@ def _info(text: str) -> dict:
 
 
 CHECKS = [
-    Check("SVC001", "docker-unreachable", "the docker daemon answers", check_docker, evidence=("docker info",)),
+    Check("SVC001", "docker-unreachable", "the docker daemon answers", check_docker, evidence=reads(DOCKER_INFO)),
 ]

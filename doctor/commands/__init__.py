@@ -14,9 +14,9 @@ COMMANDS = {
     "parse": ("doctor.commands.parse", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
-    "list-checks": ("doctor.commands.catalog", "list_checks"),
-    "list-recipes": ("doctor.commands.catalog", "list_recipes"),
-    "explain": ("doctor.commands.catalog", "explain"),
+    "list-checks": ("doctor.commands.reference", "list_checks"),
+    "list-recipes": ("doctor.commands.reference", "list_recipes"),
+    "explain": ("doctor.commands.reference", "explain"),
 }
 
 

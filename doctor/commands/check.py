@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from doctor.checks.base import Intent
 from doctor.commands.target import probe_options
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
-from doctor.probes.plan import collect
 from doctor.inputs import read_input
+from doctor.model import Intent
+from doctor.probes.plan import collect
 from doctor.runtime import Runtime
 
 
 def ignored_codes(values: list[str], fleet: bool = False) -> list[str]:
-    """The codes of --ignore, checked to exist (with fleet, the cross-host codes too)."""
+    """The codes of --ignore (or `all`), checked to exist (with fleet, the cross-host codes too)."""
     codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
     if not codes:
         return []
     from doctor.checks.catalog import by_code
-    from doctor.commands.catalog import find
+    from doctor.commands.reference import find
+    from doctor.ignore import EVERY_CHECK
 
     lookup = find if fleet else by_code
-    unknown = [c for c in codes if lookup(c) is None]
+    named = [c for c in codes if c.lower() != EVERY_CHECK]
+    unknown = [c for c in named if lookup(c) is None]
     if unknown:
-        raise UsageError(f"--ignore names unknown check(s) {', '.join(unknown)}; see `ascend-doctor list-checks`")
-    return [lookup(c).code for c in codes]
+        raise UsageError(f"--ignore names unknown check(s) {', '.join(unknown)}; see `ascend-doctor list-checks` "
+                         f"(or --ignore {EVERY_CHECK})")
+    every = [EVERY_CHECK] if len(named) < len(codes) else []
+    return every + [lookup(c).code for c in named]
 
 
 def recipe_of(args):

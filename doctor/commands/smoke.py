@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
+from doctor.model import FAIL, PASS
 from doctor.printable import printable_line
 from doctor.redact import REDACTED
 from doctor.runtime import Runtime
@@ -90,7 +91,7 @@ def run(args, runtime: Runtime) -> int:
         print(json.dumps(result.to_dict(), indent=2), file=runtime.stdout)
     else:
         for step in result.steps:
-            mark = "PASS" if step.ok else "FAIL"
+            mark = PASS if step.ok else FAIL
             detail = printable_line(step.detail)    # it quotes the server, which may send escape sequences
             print(f"{mark}  {step.name:<14} {step.seconds:7.2f} s  {detail}", file=runtime.stdout)
     return ExitStatus.OK if result.ok else ExitStatus.FAILED

@@ -15,7 +15,7 @@ from importlib import resources
 # Every module the probes import, packages first. tests/fleet checks the list is complete and
 # that each module keeps to what Python 3.7 understands.
 MODULES = (
-    "doctor", "doctor.evidence", "doctor.bounded", "doctor.redact",
+    "doctor", "doctor.evidence", "doctor.evidence_keys", "doctor.bounded", "doctor.redact",
     "doctor.parsers", "doctor.parsers.errors", "doctor.parsers.text", "doctor.parsers.npu_smi_info",
     "doctor.probes", "doctor.probes.reaper", "doctor.probes.netlink", "doctor.probes.command",
     "doctor.probes.files", "doctor.probes.host", "doctor.probes.followups", "doctor.probes.plan",

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import traceback
 
-from doctor.checks.base import ERROR, SKIP
 from doctor.fleet.cross import clock, reach, roce_plan, tls, versions
 from doctor.fleet.cross.base import FleetCheck, FleetFinding, HostView
 from doctor.fleet.cross.reach import ping_plan
+from doctor.model import ERROR, SKIP
 
 __all__ = ["FLEET_CHECKS", "FleetCheck", "FleetFinding", "HostView", "ping_plan", "run_fleet_checks"]
 

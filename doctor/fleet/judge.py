@@ -6,11 +6,11 @@ check is kept, and says which service it came from.
 
 from __future__ import annotations
 
-from doctor.checks.base import SEVERITY, Finding, Intent
 from doctor.checks.runner import run_checks
 from doctor.deploy_plan import HostSettings, PlanError, plan
 from doctor.evidence import Evidence
 from doctor.fleet.inventory import Target
+from doctor.model import SEVERITY, Finding, Intent
 
 PLACEHOLDER_IMAGE = "vllm-ascend:unnamed"   # the plan needs a tagged image; the checks get the real one or none
 

@@ -8,8 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from doctor import __version__
-from doctor.checks.base import ERROR, FAIL, PASS, PHASES, SEVERITY, SKIP, WARN, Finding
+from doctor.checks.base import PHASES
 from doctor.exit_codes import ExitStatus
+from doctor.model import ERROR, FAIL, PASS, SEVERITY, SKIP, WARN, Finding
 from doctor.printable import printable
 from doctor.report import STYLES, VERDICTS, Report
 

@@ -19,6 +19,7 @@ from doctor.fleet.cross_checks import HostView, ping_plan, run_fleet_checks
 from doctor.fleet.gather import HostResult, Plan, gather
 from doctor.fleet.inventory import Target
 from doctor.fleet.report import FleetReport, HostRow
+from doctor.ignore import Ignore
 from doctor.report import Report
 
 INDEX = "fleet.json"
@@ -75,7 +76,7 @@ def views(results: list[HostResult]) -> list[HostView]:
 def judge(outcome: Outcome, ignore: list[str]) -> FleetReport:
     rows = [_row(result, ignore) for result in outcome.results]
     judged = [r for r, row in zip(outcome.results, rows) if row.reachable]
-    fleet = [_ignored(f, ignore) for f in run_fleet_checks(views(judged))]
+    fleet = [Ignore(ignore).apply(f) for f in run_fleet_checks(views(judged))]
     return FleetReport(rows, fleet, outcome.interrupted)
 
 
@@ -88,12 +89,6 @@ def _row(result: HostResult, ignore: list[str]) -> HostRow:
         return HostRow(result.target.name, error=f"inventory: {exc}")
     source = f"ssh://{result.target.address}:{result.target.port}"
     return HostRow(result.target.name, Report(findings, intent, source))
-
-
-def _ignored(finding, ignore: list[str]):
-    if finding.code not in ignore or finding.status not in ("FAIL", "ERROR"):
-        return finding
-    return dataclasses.replace(finding, status="WARN", summary=finding.summary + " (ignored by --ignore)")
 
 
 def save(outcome: Outcome, directory: str, force: bool = False) -> str:

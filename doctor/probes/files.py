@@ -9,6 +9,7 @@ import time
 
 from doctor import bounded
 from doctor.evidence import FAILED, MISSING, NOT_A_FILE, OK, PERMISSION, REFUSED, TOO_LARGE, Observation
+from doctor.evidence_keys import file_key
 
 FILE_LIMIT = 1024 * 1024
 DIR_ENTRY_LIMIT = 4096      # /dev entries described; a real host has a few dozen
@@ -19,7 +20,7 @@ def under_root(root: str, path: str) -> str:
 
 
 def read_file(root: str, path: str, limit: int = FILE_LIMIT) -> Observation:
-    key = f"file:{path}"
+    key = file_key(path)
     started = time.time()
     real = under_root(root, path)
     try:

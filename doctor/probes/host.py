@@ -10,6 +10,7 @@ import time
 from typing import Mapping
 
 from doctor.evidence import FAILED, MISSING, OK, Observation
+from doctor.evidence_keys import ENV, INTERFACES, MEMORY, NPU_PROCESSES, PLATFORM, PYTHON_PACKAGES, SHM
 from doctor.probes import netlink
 from doctor.probes.command import run_command
 from doctor.probes.files import under_root
@@ -34,7 +35,7 @@ def _json_obs(key: str, payload: object, started: float) -> Observation:
 def probe_env(env: Mapping[str, str]) -> Observation:
     started = time.time()
     picked = {k: v for k, v in env.items() if k.startswith(ENV_PREFIXES) or k in ENV_NAMES}
-    return _json_obs("env", redact_env(picked), started)
+    return _json_obs(ENV, redact_env(picked), started)
 
 
 def probe_shm(root: str) -> Observation:
@@ -43,10 +44,10 @@ def probe_shm(root: str) -> Observation:
     try:
         vfs = os.statvfs(path)
     except FileNotFoundError:
-        return Observation("shm", "json", MISSING, detail="/dev/shm does not exist", started_at=started)
+        return Observation(SHM, "json", MISSING, detail="/dev/shm does not exist", started_at=started)
     except OSError as exc:
-        return Observation("shm", "json", FAILED, detail=str(exc), started_at=started)
-    return _json_obs("shm", {"path": "/dev/shm", "total_bytes": vfs.f_blocks * vfs.f_frsize,
+        return Observation(SHM, "json", FAILED, detail=str(exc), started_at=started)
+    return _json_obs(SHM, {"path": "/dev/shm", "total_bytes": vfs.f_blocks * vfs.f_frsize,
                              "free_bytes": vfs.f_bavail * vfs.f_frsize}, started)
 
 
@@ -55,8 +56,8 @@ def probe_memory() -> Observation:
     try:
         fields = meminfo()
     except OSError as exc:
-        return Observation("memory", "json", FAILED, detail=f"/proc/meminfo: {exc.strerror or exc}", started_at=started)
-    return _json_obs("memory", {"total_bytes": fields.get("MemTotal"), "available_bytes": fields.get("MemAvailable")},
+        return Observation(MEMORY, "json", FAILED, detail=f"/proc/meminfo: {exc.strerror or exc}", started_at=started)
+    return _json_obs(MEMORY, {"total_bytes": fields.get("MemTotal"), "available_bytes": fields.get("MemAvailable")},
                      started)
 
 
@@ -77,13 +78,13 @@ def probe_interfaces() -> Observation:
     try:
         table = netlink.interfaces()
     except OSError as exc:
-        return Observation("interfaces", "json", FAILED, detail=f"rtnetlink: {exc}", started_at=started)
-    return _json_obs("interfaces", table, started)
+        return Observation(INTERFACES, "json", FAILED, detail=f"rtnetlink: {exc}", started_at=started)
+    return _json_obs(INTERFACES, table, started)
 
 
 def probe_platform() -> Observation:
     started = time.time()
-    return _json_obs("platform", {"machine": platform.machine(), "hostname": socket.gethostname(),
+    return _json_obs(PLATFORM, {"machine": platform.machine(), "hostname": socket.gethostname(),
                                   "kernel": platform.release()}, started)
 
 
@@ -96,7 +97,7 @@ def probe_process_owners(pids: list[int]) -> Observation:
     started = time.time()
     table = {str(pid): {"cgroup": _proc_text(pid, "cgroup"), "comm": _proc_text(pid, "comm")}
              for pid in pids[:PROCESS_LIMIT]}
-    return _json_obs("npu-processes", table, started)
+    return _json_obs(NPU_PROCESSES, table, started)
 
 
 def _proc_text(pid: int, name: str) -> str | None:
@@ -108,4 +109,4 @@ def _proc_text(pid: int, name: str) -> str | None:
 
 
 def probe_python(python: str, timeout: float, search_dirs: list[str]) -> Observation:
-    return run_command("python-packages", [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)
+    return run_command(PYTHON_PACKAGES, [python, "-c", PACKAGES_SCRIPT], timeout, search_dirs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import time
 from typing import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -12,20 +11,17 @@ from dataclasses import dataclass, field
 
 from doctor import __version__
 from doctor.evidence import Evidence, Observation
+from doctor.evidence_keys import (DEV, DOCKER_INFO, DOCKER_PS, DRIVER_INFO, FIRMWARE_INFO, HCCN_CONF, INSTALL_INFO,
+                                  JEMALLOC_CANDIDATES, NPU_SMI_INFO, OS_RELEASE, PATHS, davinci_index, hccn_key,
+                                  host_ping_key, image_key, npu_ping_key, npu_smi_health_key, npu_smi_key,
+                                  preload_candidates, preload_entries)
 from doctor.probes import host, reaper
 from doctor.probes.command import run_command
 from doctor.probes.files import describe_paths, list_dir, read_file, under_root
 
 DEVICE_DIR_PREFIXES = ("davinci", "devmm_svm", "hisi_hdc")
 TOOL_DIRS = ("/usr/local/bin", "/usr/local/sbin", "/usr/local/Ascend/driver/tools", "/usr/bin", "/usr/sbin")
-DRIVER_INFO = "/usr/local/Ascend/driver/version.info"
-VERSION_FILES = (
-    DRIVER_INFO,
-    "/usr/local/Ascend/firmware/version.info",
-    "/etc/ascend_install.info",
-    "/etc/os-release",
-    "/etc/hccn.conf",
-)
+VERSION_FILES = (DRIVER_INFO, FIRMWARE_INFO, INSTALL_INFO, OS_RELEASE, HCCN_CONF)
 # Where CANN lives: the classic toolkit layout, CANN >= 8.5's cann-<version>, and nnae.
 CANN_HOME_GLOBS = (
     "/usr/local/Ascend/ascend-toolkit/latest",
@@ -34,12 +30,6 @@ CANN_HOME_GLOBS = (
 )
 CANN_FILE_GLOBS = ("*-linux/ascend_toolkit_install.info", "ascend_toolkit_install.info",
                    "*-linux/ascend_nnae_install.info", "version.cfg")
-JEMALLOC_CANDIDATES = (
-    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
-    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-    "/usr/lib64/libjemalloc.so.2",
-    "/usr/local/lib/libjemalloc.so.2",
-)
 HCCN_QUERIES = ("-link", "-net_health", "-ip")
 # Enough for every probe of a 16-chip A3 (3 npu-smi, 48 hccn_tool, docker) and its follow-ups at once;
 # they spend their time waiting on the host, not on this machine's cores.
@@ -67,33 +57,12 @@ class Options:
         return rooted + on_path if self.root not in ("", "/") else on_path + rooted
 
 
-def image_key(image: str) -> str:
-    return f"docker image inspect {image}"
-
-
-def npu_ping_key(device: int, address: str) -> str:
-    return f"hccn_tool -i {device} -ping -g address {address}"
-
-
-def host_ping_key(address: str) -> str:
-    return f"ping {address}"
-
-
-def npu_smi_key(*args: str) -> str:
-    return " ".join(("npu-smi", *args))
-
-
-def hccn_key(device: int, query: str) -> str:
-    return f"hccn_tool -i {device} {query} -g"
-
-
 def device_indexes(root: str) -> list[int]:
     try:
         names = os.listdir(under_root(root, "/dev"))
     except OSError:
         return []
-    matches = (re.fullmatch(r"davinci(\d+)", name) for name in names)
-    return sorted(int(m.group(1)) for m in matches if m)
+    return sorted(i for i in map(davinci_index, names) if i is not None)
 
 
 def cann_files(root: str) -> list[str]:
@@ -118,21 +87,6 @@ def _host_path(root: str, real: str) -> str:
     return "/" + os.path.relpath(real, root)
 
 
-LIBRARY_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib",
-                "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
-
-
-def preload_entries(env: Mapping[str, str]) -> list[str]:
-    return [p for p in re.split(r"[:\s]+", env.get("LD_PRELOAD", "")) if p]
-
-
-def preload_candidates(entry: str) -> list[str]:
-    """Where the loader may find an LD_PRELOAD entry: the path itself, or a bare name in the library dirs."""
-    if "/" in entry:
-        return [entry]
-    return [f"{directory}/{entry}" for directory in LIBRARY_DIRS]
-
-
 def command_maker(options: Options) -> Callable[[str, list], Probe]:
     """command(key, argv): a probe that runs argv with the options' deadline and tool directories."""
     dirs, t = options.search_dirs(), options.timeout
@@ -149,11 +103,11 @@ def plan(options: Options) -> list[Probe]:
 
     # Commands first: they wait on the host, and the local probes fit in while they do.
     probes: list[Probe] = [
-        command(npu_smi_key("info"), ["npu-smi", "info"]),
+        command(NPU_SMI_INFO, ["npu-smi", "info"]),
         command(npu_smi_key("info", "-l"), ["npu-smi", "info", "-l"]),
         command(npu_smi_key("info", "-m"), ["npu-smi", "info", "-m"]),
-        command("docker info", ["docker", "info", "--format", "{{json .}}"]),
-        command("docker ps", ["docker", "ps", "--no-trunc", "--format", "{{json .}}"]),
+        command(DOCKER_INFO, ["docker", "info", "--format", "{{json .}}"]),
+        command(DOCKER_PS, ["docker", "ps", "--no-trunc", "--format", "{{json .}}"]),
     ]
     for device in devices:
         for query in HCCN_QUERIES:
@@ -162,7 +116,7 @@ def plan(options: Options) -> list[Probe]:
         probes.append(lambda: host.probe_python(options.python, t, dirs))
     probes += _fleet_probes(options, devices, command)
     probes += [
-        lambda: list_dir(root, "dev", "/dev", DEVICE_DIR_PREFIXES),
+        lambda: list_dir(root, DEV, "/dev", DEVICE_DIR_PREFIXES),
         lambda: host.probe_env(options.env),
         lambda: host.probe_shm(root),
         host.probe_memory,
@@ -173,7 +127,7 @@ def plan(options: Options) -> list[Probe]:
         probes.append(lambda path=path: read_file(root, path))
     preloads = [c for e in preload_entries(options.env) for c in preload_candidates(e)]
     watched = [*preloads, *JEMALLOC_CANDIDATES, *set_env_candidates(root)]
-    probes.append(lambda: describe_paths(root, "paths", watched))
+    probes.append(lambda: describe_paths(root, PATHS, watched))
     return probes
 
 
@@ -207,7 +161,7 @@ def collect_pings(options: Options) -> Evidence:
 def collect(options: Options) -> Evidence:
     """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
     started = time.time()
-    follow_ups = {npu_smi_key("info"): lambda obs: npu_smi_follow_ups(obs, options)}
+    follow_ups = {NPU_SMI_INFO: lambda obs: npu_smi_follow_ups(obs, options)}
     return _evidence(options, started, run_wave(plan(options), follow_ups))
 
 
@@ -272,7 +226,7 @@ def health_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe
     probes = []
     for npu_id, chip_id in unhealthy_chip_ids(npu_smi_info):
         args = ["info", "-t", "health", "-i", str(npu_id), "-c", str(chip_id)]
-        probes.append(command(npu_smi_key(*args), ["npu-smi", *args]))
+        probes.append(command(npu_smi_health_key(npu_id, chip_id), ["npu-smi", *args]))
     return probes
 
 

@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from doctor.checks.base import Intent
+from doctor.model import Intent
 from tests.support import hosts
 from tests.support.doctor_run import findings_for
 

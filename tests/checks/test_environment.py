@@ -1,48 +1,149 @@
-"""ENV checks over simulated hosts."""
+"""ENV checks: tables of evidence -> status, then end to end on simulated hosts where the probe matters."""
 
+import json
 
-from doctor.checks.base import Intent
+import pytest
+
+from doctor.evidence import FAILED, OK, Observation
+from doctor.evidence_keys import ENV, NPU_SMI_INFO, OS_RELEASE, PATHS, PLATFORM, PYTHON_PACKAGES, SHM, file_key
+from doctor.model import ERROR, FAIL, PASS, SKIP, WARN, Intent
 from tests.support import hosts
+from tests.support.check_table import fixture, run_check
 from tests.support.doctor_run import findings_for
 
-
-def with_env(**changes):
-    spec = hosts.atlas_800i_a2_healthy()
-    spec.env.update({k: v for k, v in changes.items() if v is not None})
-    for k in [k for k, v in changes.items() if v is None]:
-        spec.env.pop(k, None)
-    return spec
+IMAGE = "quay.io/ascend/vllm-ascend:v0.11.0rc0"
+MiB = 1024 ** 2
 
 
-def test_image_variant_a2_image_on_a3_host_fails(tmp_path):
-    found = findings_for(tmp_path, hosts.atlas_800_a3_busy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))
-    assert found["ENV002"].status == "FAIL"
-    assert "a3" in found["ENV002"].summary and "-a3" in found["ENV002"].fix
+# -- ENV001 stack-mismatch ------------------------------------------------------------------------
+
+def packages(**versions: str) -> Observation:
+    listing = {"python": "3.10.12", "packages": {k.replace("_", "-"): v for k, v in versions.items()}}
+    return Observation(PYTHON_PACKAGES, "command", OK, output=json.dumps(listing), exit_code=0,
+                       argv=("/usr/bin/python3",))
 
 
-def test_image_variant_right_suffixes_pass(tmp_path):
-    a3 = findings_for(tmp_path / "a3", hosts.atlas_800_a3_busy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0-a3"))
-    duo = findings_for(tmp_path / "duo", hosts.atlas_300i_duo(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0-310p"))
-    a2 = findings_for(tmp_path / "a2", hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.11.0rc0"))
-    assert (a3["ENV002"].status, duo["ENV002"].status, a2["ENV002"].status) == ("PASS", "PASS", "PASS")
+FITS_0_9_0RC2 = dict(vllm="0.9.0", vllm_ascend="0.9.0rc2", torch="2.5.1", torch_npu="2.5.1")
 
 
-def test_image_variant_needs_an_image(tmp_path):
-    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy())
-    assert found["ENV002"].status == "SKIP" and "--image" in found["ENV002"].summary
+@pytest.mark.parametrize("evidence, intent, status, says", [
+    ({PYTHON_PACKAGES: packages(**FITS_0_9_0RC2)}, Intent(), PASS, "every known component fits"),
+    ({PYTHON_PACKAGES: packages(**{**FITS_0_9_0RC2, "torch_npu": "2.7.1"})}, Intent(), FAIL, "do not fit"),
+    ({}, Intent(), SKIP, "--python"),
+    ({}, Intent(image="quay.io/ascend/vllm-ascend:v0.9.0rc2"), PASS, "vllm-ascend 0.9.0rc2"),
+    ({PYTHON_PACKAGES: Observation(PYTHON_PACKAGES, "command", FAILED, detail="exec format error")}, Intent(),
+     ERROR, "could not be asked"),
+], ids=["fits", "wrong-torch-npu", "unknown", "from-image-tag", "python-broken"])
+def test_stack(evidence, intent, status, says):
+    outcome = run_check("ENV001", evidence, intent)
+    assert (outcome.status, says in outcome.summary) == (status, True), outcome
 
 
-def test_stack_from_image_tag_fits_its_cann(tmp_path):
-    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.9.0rc2"))
-    assert found["ENV001"].status == "PASS", found["ENV001"]
+def test_stack_names_the_pin_it_breaks():
+    outcome = run_check("ENV001", {PYTHON_PACKAGES: packages(**{**FITS_0_9_0RC2, "torch_npu": "2.7.1"})})
+    assert "torch_npu: found 2.7.1" in outcome.evidence and "2.5.1" in outcome.evidence
 
 
-def test_image_tag_is_not_judged_against_the_hosts_cann(tmp_path):
-    """The image carries its own CANN: an old CANN on the host says nothing about it."""
-    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.13.0"))
-    assert found["ENV001"].status == "PASS"
-    assert "CANN: the image's own" in found["ENV001"].evidence
+# -- ENV002 image-variant-mismatch ----------------------------------------------------------------
 
+@pytest.mark.parametrize("table, image, status", [
+    (hosts.A3_TABLE, IMAGE, FAIL),
+    (hosts.A3_TABLE, IMAGE + "-a3", PASS),
+    (hosts.DUO_TABLE, IMAGE + "-310p", PASS),
+    (hosts.A2_TABLE, IMAGE, PASS),
+    (hosts.A2_TABLE, IMAGE + "-310p", FAIL),
+    (hosts.A2_TABLE, None, SKIP),
+], ids=["a2-image-on-a3", "a3", "310p", "a2", "310p-image-on-a2", "no-image"])
+def test_image_variant(table, image, status):
+    outcome = run_check("ENV002", {NPU_SMI_INFO: fixture(table)}, Intent(image=image))
+    assert outcome.status == status, outcome
+
+
+def test_image_variant_says_which_suffix():
+    outcome = run_check("ENV002", {NPU_SMI_INFO: fixture(hosts.A3_TABLE)}, Intent(image=IMAGE))
+    assert "a3" in outcome.summary and "-a3" in outcome.fix
+
+
+# -- ENV003 jemalloc-missing ----------------------------------------------------------------------
+
+UBUNTU_ARM = "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"
+
+
+def jemalloc_host(os_id: str, present: tuple[str, ...]) -> dict:
+    return {PATHS: {p: {"exists": True, "type": "file"} for p in present},
+            PLATFORM: {"machine": "aarch64"}, file_key(OS_RELEASE): f'ID="{os_id}"\n'}
+
+
+@pytest.mark.parametrize("os_id, present, status, says", [
+    ("ubuntu", (UBUNTU_ARM,), PASS, UBUNTU_ARM),
+    ("openEuler", (hosts.JEMALLOC,), PASS, hosts.JEMALLOC),
+    ("ubuntu", (hosts.JEMALLOC,), WARN, "not where this OS puts it"),
+    ("ubuntu", (), WARN, "not installed"),
+], ids=["ubuntu", "openeuler", "elsewhere", "absent"])
+def test_jemalloc(os_id, present, status, says):
+    outcome = run_check("ENV003", jemalloc_host(os_id, present))
+    assert (outcome.status, says in outcome.summary) == (status, True), outcome
+
+
+def test_absent_jemalloc_names_the_package_for_the_os():
+    assert "apt install -y libjemalloc2" in run_check("ENV003", jemalloc_host("ubuntu", ())).fix
+    assert "dnf install -y jemalloc" in run_check("ENV003", jemalloc_host("openEuler", ())).fix
+
+
+# -- ENV004 ld-preload-missing --------------------------------------------------------------------
+
+@pytest.mark.parametrize("preload, present, status", [
+    (None, (), SKIP),
+    (UBUNTU_ARM, (hosts.JEMALLOC,), FAIL),
+    (hosts.JEMALLOC, (hosts.JEMALLOC,), PASS),
+    ("libjemalloc.so.2", (hosts.JEMALLOC,), PASS),            # a bare name is looked up in the library dirs
+    ("libtcmalloc.so.4", (hosts.JEMALLOC,), FAIL),
+    (f"{hosts.JEMALLOC}:/opt/missing.so", (hosts.JEMALLOC,), FAIL),
+], ids=["unset", "nowhere", "there", "bare-name", "bare-name-absent", "one-of-two-absent"])
+def test_ld_preload(preload, present, status):
+    env = {"LD_PRELOAD": preload} if preload else {}
+    outcome = run_check("ENV004", {ENV: env, PATHS: {p: {"exists": True} for p in present}})
+    assert outcome.status == status, outcome
+
+
+# -- ENV005 npu-alloc-conf-invalid ----------------------------------------------------------------
+
+@pytest.mark.parametrize("env, status, says", [
+    ({"PYTORCH_NPU_ALLOC_CONF": "max_split_size_mb:256"}, PASS, "well formed"),
+    ({"PYTORCH_NPU_ALLOC_CONF": "expandable_segments:True,max_split_size_mb:256"}, FAIL, "max_split_size_mb"),
+    ({"PYTORCH_NPU_ALLOC_CONF": "segment_size_mb:64,expandable_segments:True"}, FAIL, "segment_size_mb"),
+    ({"PYTORCH_NPU_ALLOC_CONF": "max_split_size_mb=256"}, FAIL, "has no ':'"),
+    ({"PYTORCH_NPU_ALLOC_CONF": "max_split:256"}, FAIL, "is not an allocator option"),
+    ({"PYTORCH_NPU_ALLOC_CONF": "expandable_segments:yes"}, FAIL, "is not a valid value"),
+    ({"PYTORCH_CUDA_ALLOC_CONF": "x:1"}, WARN, "PYTORCH_CUDA_ALLOC_CONF"),
+    ({}, SKIP, "not set"),
+], ids=["fine", "expandable-and-split", "expandable-and-segment", "no-colon", "unknown-key", "bad-value",
+        "cuda-name", "unset"])
+def test_alloc_conf(env, status, says):
+    outcome = run_check("ENV005", {ENV: env})
+    assert (outcome.status, says in outcome.summary) == (status, True), outcome
+
+
+# -- ENV006 shm-too-small -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size, tp, status", [
+    (64 * MiB, 1, WARN),
+    (64 * MiB, 2, FAIL),       # tensor-parallel workers exchange tensors through it
+    (1024 * MiB, 2, PASS),
+    (None, 1, ERROR),
+], ids=["small-one-worker", "small-tensor-parallel", "enough", "no-size"])
+def test_shm(size, tp, status):
+    outcome = run_check("ENV006", {SHM: {"path": "/dev/shm", "total_bytes": size}}, Intent(tp=tp))
+    assert outcome.status == status, outcome
+
+
+def test_evidence_that_was_not_collected_is_named_in_the_skip():
+    outcome = run_check("ENV003", {PATHS: {}})
+    assert outcome.status == SKIP
+    assert f"`{PLATFORM}`" in outcome.summary and f"`{file_key(OS_RELEASE)}`" in outcome.summary
+
+
+# -- end to end: the probes behind the evidence ---------------------------------------------------
 
 def python_with(tmp_path, packages: dict[str, str]) -> str:
     """A real virtual environment whose installed distributions are the given ones."""
@@ -85,11 +186,6 @@ def test_python_stack_with_the_wrong_torch_npu_fails_naming_the_pin(tmp_path):
     assert "torch_npu: found 2.7.1" in found["ENV001"].evidence and "2.5.1" in found["ENV001"].evidence
 
 
-def test_stack_unknown_without_packages_or_image(tmp_path):
-    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy())
-    assert found["ENV001"].status == "SKIP" and "--python" in found["ENV001"].summary
-
-
 def test_stack_from_a_python_interpreter(tmp_path):
     """The live packages probe runs a real interpreter; this one has no vllm-ascend, so it cannot decide."""
     import sys
@@ -107,40 +203,26 @@ def test_stack_from_a_python_interpreter(tmp_path):
     assert "python packages:" in found["ENV001"].evidence and "listed" in found["ENV001"].evidence
 
 
-def test_ld_preload_pointing_nowhere_fails(tmp_path):
-    found = findings_for(tmp_path, with_env(LD_PRELOAD="/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"))
-    assert found["ENV004"].status == "FAIL"
-    assert "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2" in found["ENV004"].summary
+def test_image_tag_is_not_judged_against_the_hosts_cann(tmp_path):
+    """The image carries its own CANN: an old CANN on the host says nothing about it."""
+    found = findings_for(tmp_path, hosts.atlas_800i_a2_healthy(), Intent(image="quay.io/ascend/vllm-ascend:v0.13.0"))
+    assert found["ENV001"].status == "PASS"
+    assert "CANN: the image's own" in found["ENV001"].evidence
 
 
-def test_ld_preload_unset_is_skipped(tmp_path):
-    assert findings_for(tmp_path, with_env(LD_PRELOAD=None))["ENV004"].status == "SKIP"
-
-
-def test_jemalloc_absent_warns_with_the_package_for_the_os(tmp_path):
+def test_jemalloc_and_ld_preload_seen_on_the_host(tmp_path):
     spec = hosts.atlas_800i_a2_healthy()
+    spec.env["LD_PRELOAD"] = "libjemalloc.so.2"
+    found = findings_for(tmp_path / "present", spec)
+    assert (found["ENV003"].status, found["ENV004"].status) == ("PASS", "PASS")
     del spec.extra_files[hosts.JEMALLOC]
-    found = findings_for(tmp_path, spec)
-    assert found["ENV003"].status == "WARN"
-    assert "jemalloc" in found["ENV003"].fix and "install" in found["ENV003"].fix
-
-
-def test_alloc_conf_conflict_and_syntax(tmp_path):
-    clash = findings_for(tmp_path / "a", with_env(PYTORCH_NPU_ALLOC_CONF="expandable_segments:True,max_split_size_mb:256"))
-    assert clash["ENV005"].status == "FAIL" and "max_split_size_mb" in clash["ENV005"].summary
-    broken = findings_for(tmp_path / "b", with_env(PYTORCH_NPU_ALLOC_CONF="max_split_size_mb=256"))
-    assert broken["ENV005"].status == "FAIL" and "has no ':'" in broken["ENV005"].summary
-    unknown = findings_for(tmp_path / "c", with_env(PYTORCH_NPU_ALLOC_CONF="max_split:256"))
-    assert unknown["ENV005"].status == "FAIL"
-    cuda = findings_for(tmp_path / "d", with_env(PYTORCH_NPU_ALLOC_CONF=None, PYTORCH_CUDA_ALLOC_CONF="x:1"))
-    assert cuda["ENV005"].status == "WARN"
+    found = findings_for(tmp_path / "absent", spec)
+    assert (found["ENV003"].status, found["ENV004"].status) == ("WARN", "FAIL")
 
 
 def test_small_shm_warns_for_one_worker_and_fails_for_tensor_parallel(tmp_path):
     """/dev/shm is read with statvfs; a 64 MiB tmpfs is docker's default size."""
     import subprocess
-
-    import pytest
 
     from tests.support import simhost
 
@@ -158,15 +240,3 @@ def test_small_shm_warns_for_one_worker_and_fails_for_tensor_parallel(tmp_path):
     assert single["ENV006"].status == "WARN"
     assert parallel["ENV006"].status == "FAIL"
     assert "64 MiB" in parallel["ENV006"].evidence and "--shm-size" in parallel["ENV006"].fix
-
-
-def test_bare_soname_in_ld_preload_is_looked_up_in_the_library_dirs(tmp_path):
-    spec = with_env(LD_PRELOAD="libjemalloc.so.2")
-    assert findings_for(tmp_path / "found", spec)["ENV004"].status == "PASS"   # /usr/lib64 has it
-    spec = with_env(LD_PRELOAD="libtcmalloc.so.4")
-    assert findings_for(tmp_path / "absent", spec)["ENV004"].status == "FAIL"
-
-
-def test_segment_size_conflicts_with_expandable_segments(tmp_path):
-    found = findings_for(tmp_path, with_env(PYTORCH_NPU_ALLOC_CONF="segment_size_mb:64,expandable_segments:True"))
-    assert found["ENV005"].status == "FAIL" and "segment_size_mb" in found["ENV005"].summary

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import psutil
 
-from doctor.checks.base import Intent
+from doctor.model import Intent
 from tests.support import hosts
 from tests.support.doctor_run import findings_for
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from doctor.checks.base import Intent
+from doctor.model import Intent
 from doctor.checks.runner import run_checks
 from doctor.evidence import OK, Evidence, Observation
 from tests.support.simhost import fixture

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doctor.checks.base import Intent
+from doctor.model import Intent
 from doctor.checks.runner import run_checks
 from doctor.evidence import FAILED, MISSING, NOT_A_FILE, PERMISSION, TIMEOUT
 from doctor.probes.plan import Options, collect

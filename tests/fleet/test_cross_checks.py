@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doctor.evidence import MISSING, OK, Evidence, Observation
+from doctor.evidence_keys import hccn_key, host_ping_key, image_key, npu_ping_key
 from doctor.fleet import cross_checks
 from doctor.fleet.cross_checks import FLEET_CHECKS, FleetCheck, FleetFinding, HostView, ping_plan, run_fleet_checks
 from doctor.parsers.errors import ParseError
 from doctor.parsers.hccn import parse_ping_summary
-from doctor.probes.plan import hccn_key, host_ping_key, image_key, npu_ping_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from doctor.checks.base import Intent
+from doctor.model import Intent
 from doctor.checks.runner import run_checks
 from doctor.probes.plan import Options, collect
 from tests.support import simhost

@@ -4,10 +4,10 @@ hosts that must agree (clusters and inventory groups), and the wording of a disa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from doctor.checks.base import ERROR, FAIL, PASS, SKIP, WARN
+from doctor.model import ERROR, FAIL, PASS, SKIP, STOPPING, WARN, Status, ignored_summary
 from doctor.evidence import Evidence
 from doctor.facts import Undecided
 
@@ -35,11 +35,16 @@ class HostView:
 class FleetFinding:
     code: str
     name: str
-    status: str                    # doctor.checks.base PASS/WARN/FAIL/SKIP/ERROR
+    status: Status
     summary: str
     evidence: str = ""
     fix: str = ""
     hosts: tuple[str, ...] = ()    # the hosts it concerns
+
+    def ignore(self) -> FleetFinding:
+        if self.status not in STOPPING:
+            return self
+        return replace(self, status=WARN, summary=ignored_summary(self.status, self.summary))
 
     def to_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "phase": PHASE, "status": self.status,

@@ -5,27 +5,21 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from doctor.checks.base import ERROR
 from doctor.evidence import Evidence
+from doctor.evidence_keys import ANY, HCCN_CONF, file_key, hccn_device, hccn_key
 from doctor.facts import Facts, Undecided
 from doctor.fleet.cross.base import HostView, Scope, Unreadable
+from doctor.model import ERROR
 from doctor.parsers import hccn
-from doctor.probes.plan import hccn_key
 
-HCCN_CONF = "file:/etc/hccn.conf"
-LIVE, CONF = "hccn_tool -ip", "/etc/hccn.conf"
+LIVE, CONF = "hccn_tool -ip", HCCN_CONF
 _UNREADABLE = object()
 
 
 def devices_queried(evidence: Evidence, query: str) -> list[int]:
     """The devices with a `hccn_tool -i N QUERY -g` observation."""
-    prefix, suffix = "hccn_tool -i ", f" {query} -g"
-    devices = []
-    for key in evidence.keys_with_prefix(prefix):
-        number = key[len(prefix):-len(suffix)] if key.endswith(suffix) else ""
-        if number.isascii() and number.isdigit():
-            devices.append(int(number))
-    return sorted(devices)
+    devices = (hccn_device(key, query) for key in evidence.keys_matching(hccn_key(ANY, query)))
+    return sorted(d for d in devices if d is not None)
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ class RoceView:
 def roce_view(host: HostView) -> RoceView:
     view = RoceView(host.name)
     facts = Facts(host.evidence)
-    conf = _parsed(facts, HCCN_CONF, _conf_or_empty, view)
+    conf = _parsed(facts, file_key(HCCN_CONF), _conf_or_empty, view)
     view.conf = conf if isinstance(conf, dict) else {}
     broken = set()
     for device in devices_queried(host.evidence, "-ip"):

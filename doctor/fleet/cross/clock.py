@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from doctor.checks.base import FAIL, WARN
 from doctor.fleet.cross.base import HostView, Verdict, conclude
+from doctor.model import FAIL, WARN
 
 VERDICT = Verdict("FLEET007", "clock-skew")
 WARN_AFTER_S = 1.0

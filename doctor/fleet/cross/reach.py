@@ -6,15 +6,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from doctor.checks.base import ERROR, FAIL, WARN
 from doctor.evidence import MISSING, NOT_A_FILE, OK, PERMISSION, Observation
+from doctor.evidence_keys import INTERFACES, host_ping_key, npu_ping_key
 from doctor.facts import Facts, Undecided, describe_failure
 from doctor.fleet.cross.base import HostView, Unreadable, Verdict, clusters, conclude, named
 from doctor.fleet.cross.chips import Pair, hccl_if_ip, planned_pairs, roce_view
+from doctor.model import ERROR, FAIL, WARN
 from doctor.parsers import hccn
 from doctor.parsers.errors import ParseError, excerpt
 from doctor.parsers.text import decode
-from doctor.probes.plan import host_ping_key, npu_ping_key
 
 PEERS = Verdict("FLEET005", "npu-peer-unreachable")
 HCCL = Verdict("FLEET006", "hccl-interface-unreachable")
@@ -187,7 +187,7 @@ def _not_local(host: HostView, value: str, tally: Tally) -> list[tuple[str, str]
     except ValueError:
         return [(host.name, f"{host.name}: HCCL_IF_IP={value} is not an IP address")]
     try:
-        interfaces = Facts(host.evidence).table("interfaces")
+        interfaces = Facts(host.evidence).table(INTERFACES)
     except Undecided as exc:
         if exc.status == ERROR:
             tally.unreadable.append(Unreadable(host.name, exc.reason, exc.evidence))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from doctor.checks.base import FAIL, WARN
 from doctor.fleet.cross.base import HostView, Scope, Verdict, by_value, clusters, conclude, named, spread
 from doctor.fleet.cross.chips import Chip, Pair, RoceView, planned_pairs, roce_view
+from doctor.model import FAIL, WARN
 
 DUPLICATE = Verdict("FLEET002", "roce-address-duplicate")
 PLAN = Verdict("FLEET003", "roce-plan-inconsistent")

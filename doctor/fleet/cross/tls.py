@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from doctor.evidence import Evidence
+from doctor.evidence_keys import hccn_key
 from doctor.facts import Facts
 from doctor.fleet.cross.base import HostView, Verdict, conclude, first_of_each, hosts_in, read_each, scopes, skew
 from doctor.fleet.cross.chips import devices_queried
 from doctor.parsers import hccn
-from doctor.probes.plan import hccn_key
 
 VERDICT = Verdict("FLEET004", "tls-switch-mismatch")
 FIX = ("Set the same TLS switch on every chip of every node that must talk to each other, e.g. "

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from doctor.cann import cann_version
-from doctor.checks.base import ERROR
+from doctor.cann_install import cann_version
 from doctor.evidence import Evidence
+from doctor.evidence_keys import DRIVER_INFO, FIRMWARE_INFO, file_key, image_key
 from doctor.facts import Facts, Undecided
 from doctor.fleet.cross.base import HostView, Verdict, conclude, first_of_each, hosts_in, read_each, scopes, skew
+from doctor.model import ERROR
 from doctor.parsers import version_files
-from doctor.probes.plan import DRIVER_INFO, image_key
 
 VERDICT = Verdict("FLEET001", "version-skew")
-FIRMWARE_INFO = "/usr/local/Ascend/firmware/version.info"
 IMAGE_PREFIX = image_key("")
 SHORT_ID = len("sha256:") + 12          # as `docker images` shows an image ID
 
@@ -30,7 +29,7 @@ FIXES = {
 
 
 def version_in(path: str) -> Callable[[Evidence], str]:
-    key = f"file:{path}"
+    key = file_key(path)
 
     def read(evidence: Evidence) -> str:
         version = version_files.version_of(Facts(evidence).parsed(key, version_files.parse_version_file))

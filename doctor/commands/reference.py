@@ -1,10 +1,12 @@
-"""`ascend-doctor list-checks` and `ascend-doctor explain CODE`."""
+"""What the doctor knows, printed: `list-checks`, `list-recipes` and `explain CODE` (a check's runbook page
+and the evidence it reads)."""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
 
+from doctor.checks.base import Check
 from doctor.checks.catalog import CATALOG
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
@@ -50,7 +52,22 @@ def explain(args, runtime: Runtime) -> int:
     if page is None:
         raise UsageError(f"the runbook page of {check.code} is not installed")
     print(page, file=runtime.stdout, end="" if page.endswith("\n") else "\n")
+    if isinstance(check, Check):
+        print(evidence_section(check), file=runtime.stdout)
     return ExitStatus.OK
+
+
+def evidence_section(check: Check) -> str:
+    """The evidence keys a check reads, as `collect` names them in a snapshot's manifest."""
+    def keys(found: tuple[str, ...]) -> str:
+        return ", ".join(f"`{k}`" for k in found) or "none"
+
+    return "\n".join([
+        "", "## Evidence it reads", "",
+        f"- needed (without it the check is skipped): {keys(check.evidence.needed)}",
+        f"- used when collected: {keys(check.evidence.optional)}",
+        "", "Keys are those of a snapshot's manifest.json; `*` stands for a device, chip or path.",
+    ])
 
 
 def list_recipes(args, runtime: Runtime) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from doctor.evidence_keys import ASCEND_FILES, path_of
 from doctor.facts import Facts, Undecided
 from doctor.parsers import version_files
 from doctor.parsers.errors import ParseError
@@ -24,8 +25,8 @@ def _home_of(path: str) -> str:
 
 def installs(facts: Facts) -> list[CannInstall]:
     found: dict[str, CannInstall] = {}
-    for key in facts.evidence.keys_with_prefix("file:/usr/local/Ascend/"):
-        path = key[len("file:"):]
+    for key in facts.evidence.keys_matching(ASCEND_FILES):
+        path = path_of(key)
         if not path.endswith(("install.info", "version.cfg")) or "/driver/" in path or "/firmware/" in path:
             continue
         obs = facts.evidence.get(key)
