@@ -32,10 +32,12 @@ __all__ = ["CollectEnv", "parse_collect_env"]
 
 _LOG_LINE = re.compile(r"^(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL)\s+\d\d-\d\d\s")
 _PROC_LOG_LINE = re.compile(r"^\([A-Za-z]\w*(?:\s+pid=\d+)?\)\s")
-_FIELD = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 _.()/+#,-]{0,80}?)\s*:(?:\s+(?P<value>.*?))?\s*$")
+# The key of a "Key: value" line (_key_and_value).
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 _.()/+#,-]{0,80}")
 _ENV_STRICT = re.compile(r"^(?P<name>[A-Z_][A-Z0-9_]*)=(?P<value>.*)$")
 _ENV_LOOSE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
-_PACKAGE = re.compile(r"^\[(?P<tool>pip\d*|conda)\]\s+(?P<rest>.*?)\s*$")
+# Matched on stripped lines: a lazy `(.*?)\s*$` would try its `\s*$` at every blank of a long run.
+_PACKAGE = re.compile(r"^\[(?P<tool>pip\d*|conda)\]\s+(?P<rest>.*)$")
 _PIP_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:===?|\s)\s*(?P<version>\S+)")
 _RULE = re.compile(r"^={10,}$")
 _DRIVER = re.compile(r"Version:\s*(?P<version>[0-9][0-9A-Za-z._-]*)")
@@ -170,6 +172,19 @@ def _is_noise(line: str) -> bool:
     if line.startswith("```") or (line.startswith("<") and line.endswith(">")):
         return True
     return bool(_LOG_LINE.match(line) or _PROC_LOG_LINE.match(line))
+
+
+def _key_and_value(line: str) -> tuple[str, str] | None:
+    """A stripped "Key: value" line split at its first colon; None for any other line.
+
+    `Key\\s*:(\\s+(.*?))?\\s*$`, the one regex this replaces, tried its closing `\\s*$` at every
+    blank of a long run of them: quadratic in the run.
+    """
+    head, colon, rest = line.partition(":")
+    key = head.rstrip()
+    if not colon or not _KEY.fullmatch(key) or (rest and not rest[0].isspace()):
+        return None
+    return key, rest.strip()
 
 
 def _continues_block(raw: str) -> bool:
@@ -335,11 +350,10 @@ class _ReportReader:
 
     def _field(self, line: str) -> None:
         """A "Key: value" line; a few keys print their value on the lines after them."""
-        match = _FIELD.match(line)
-        if not match:
+        pair = _key_and_value(line)
+        if pair is None:
             return
-        key = match.group("key").strip()
-        value = (match.group("value") or "").strip()
+        key, value = pair
         lowered = key.lower()
         if lowered in _SIGNATURE_KEYS:
             self.signature = True
