@@ -7,6 +7,7 @@ import math
 import sys
 
 from doctor import __version__
+from doctor.commands.parse_kinds import KINDS, listing
 from doctor.errors import UsageError
 from doctor.exit_codes import ExitStatus
 from doctor.runtime import Runtime
@@ -123,6 +124,13 @@ def _add_fleet(sub) -> None:
     collect.add_argument("--force", action="store_true", help="replace fleet snapshots written there before")
 
 
+def _add_parse(sub) -> None:
+    parse = sub.add_parser("parse", help="turn a command's output into JSON",
+                           epilog=f"kinds:\n{listing()}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parse.add_argument("kind", choices=list(KINDS), metavar="KIND", help="which output it is (listed below)")
+    parse.add_argument("file", nargs="?", default="-", help="a file, or - for standard input (default)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -149,9 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("-o", "--output", required=True, metavar="DIR", help="the snapshot directory to write")
     collect.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
 
-    parse = sub.add_parser("parse", help="turn a command's output into JSON")
-    parse.add_argument("kind", choices=["npu-smi-info"], help="which output it is")
-    parse.add_argument("file", nargs="?", default="-", help="a file, or - for standard input (default)")
+    _add_parse(sub)
 
     smoke = sub.add_parser("smoke", help="prove a vLLM service answers: /health, /v1/models, a chat completion")
     smoke.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")

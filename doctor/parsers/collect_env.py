@@ -32,10 +32,12 @@ __all__ = ["CollectEnv", "parse_collect_env"]
 
 _LOG_LINE = re.compile(r"^(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL)\s+\d\d-\d\d\s")
 _PROC_LOG_LINE = re.compile(r"^\([A-Za-z]\w*(?:\s+pid=\d+)?\)\s")
-_FIELD = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 _.()/+#,-]{0,80}?)\s*:(?:\s+(?P<value>.*?))?\s*$")
+# The key of a "Key: value" line (_key_and_value).
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 _.()/+#,-]{0,80}")
 _ENV_STRICT = re.compile(r"^(?P<name>[A-Z_][A-Z0-9_]*)=(?P<value>.*)$")
 _ENV_LOOSE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
-_PACKAGE = re.compile(r"^\[(?P<tool>pip\d*|conda)\]\s+(?P<rest>.*?)\s*$")
+# Matched on stripped lines: a lazy `(.*?)\s*$` would try its `\s*$` at every blank of a long run.
+_PACKAGE = re.compile(r"^\[(?P<tool>pip\d*|conda)\]\s+(?P<rest>.*)$")
 _PIP_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:===?|\s)\s*(?P<version>\S+)")
 _RULE = re.compile(r"^={10,}$")
 _DRIVER = re.compile(r"Version:\s*(?P<version>[0-9][0-9A-Za-z._-]*)")
@@ -157,154 +159,222 @@ def parse_collect_env(text: str | bytes) -> CollectEnv:
 def _parse(text: str) -> CollectEnv:
     if not text.strip():
         raise ParseError("empty input, not a collect_env report", text)
-    lines = text.split("\n")
-    fields: dict[str, str] = {}
-    packages: dict[str, str] = {}
-    env_vars: dict[str, str] = {}
-    cann_block: str | None = None       # version from the CANN block / toolkit info
-    cann_cfg: str | None = None         # version from a version.cfg excerpt
-    npu_lines: list[str] | None = None
-    signature = False
-
-    section: str | None = None
-    in_toolkit_info = False
-    i = 0
-    n = len(lines)
-    while i < n:
-        raw = lines[i]
-        line = raw.strip()
-        i += 1
-
-        # ---- sectioned-format header: ===== / Title / =====
-        if _RULE.match(line) and i + 1 < n and _RULE.match(lines[i + 1].strip()) and lines[i].strip():
-            title = lines[i].strip().lower()
-            section = _SECTION_TITLES.get(title)
-            if title == "versions of relevant libraries":
-                signature = True
-            in_toolkit_info = False
-            i += 2
-            continue
-
-        if section == "npu":
-            if _header_of(line):
-                section = None          # the next block starts; handle its header below
-            else:
-                if npu_lines is not None:
-                    npu_lines.append(raw)
-                continue
-
-        if not line:
-            if section == "cpu" or (section == "cann" and cann_block is not None):
-                section = None
-            in_toolkit_info = False
-            continue
-
-        if line.startswith("```") or (line.startswith("<") and line.endswith(">")):
-            continue                    # markdown fence / <details> wrapper of a pasted report
-        if _LOG_LINE.match(line) or _PROC_LOG_LINE.match(line):
-            continue
-        if line.startswith("Collecting environment information"):
-            signature = True
-            continue
-
-        header = _header_of(line)
-        if header:
-            section = header
-            in_toolkit_info = False
-            if header == "libs":
-                signature = True
-            if header == "npu":
-                npu_lines = [] if npu_lines is None else npu_lines
-            continue
-
-        if section == "cpu":
-            continue
-
-        # ---- npu-smi table pasted without an "NPU:" header
-        if _is_table_line(raw):
-            if npu_lines is None and line.startswith("+") and i < n and "npu-smi" in lines[i]:
-                npu_lines = [raw]
-                while i < n and _is_table_line(lines[i]):
-                    npu_lines.append(lines[i])
-                    i += 1
-            continue
-
-        # ---- packages
-        m = _PACKAGE.match(line)
-        if m:
-            pkg = _package(m.group("rest"), m.group("tool"))
-            if pkg and pkg[0] not in packages:
-                packages[pkg[0]] = pkg[1]
-            continue
-
-        # ---- CANN information (vllm-ascend "CANN:" block, or a pasted install.info / version.cfg)
-        lowered = line.lower()
-        if lowered.startswith("package_name=ascend-cann") or lowered.startswith("package_name=ascend-nnae"):
-            in_toolkit_info = True
-            continue
-        if section == "cann" or in_toolkit_info:
-            if lowered.startswith("version=") and cann_block is None:
-                value = line.split("=", 1)[1].strip()
-                if value and value.lower() not in _UNKNOWN:
-                    cann_block = value
-                continue
-            if _ENV_STRICT.match(line) is None and "=" in line:
-                continue                # innerversion=, arch=, path=, ...
-        m = _CFG_TOOLKIT.match(line)
-        if m:
-            if cann_cfg is None:
-                cann_cfg = m.group("version")
-            continue
-
-        # ---- environment variables
-        env = (_ENV_LOOSE if section == "env" else _ENV_STRICT).match(line)
-        if env:
-            env_vars.setdefault(env.group("name"), env.group("value"))
-            continue
-        if section == "env":
-            section = None              # the block is over; read this line as a field
-
-        # ---- Key: value
-        m = _FIELD.match(line)
-        if not m:
-            continue
-        key = m.group("key").strip()
-        value = (m.group("value") or "").strip()
-        low = key.lower()
-        if low in _SIGNATURE_KEYS:
-            signature = True
-        if not value and low in _NEXT_LINE_KEYS:
-            while i < n and not lines[i].strip():
-                i += 1
-            if i < n and not _RULE.match(lines[i].strip()):
-                value = lines[i].strip()
-                i += 1
-        elif not value and low in _BLOCK_KEYS:
-            block: list[str] = []
-            while i < n and lines[i].strip() and not _RULE.match(lines[i].strip()) \
-                    and not _ENV_STRICT.match(lines[i].strip()) and not _header_of(lines[i]):
-                block.append(lines[i].strip())
-                i += 1
-            value = "\n".join(block)
-        fields.setdefault(key, value)
-
-    if not signature:
+    reader = _ReportReader(text.split("\n"))
+    reader.read()
+    if not reader.signature:
         raise ParseError("not a collect_env report: no 'Collecting environment information', "
                          "'PyTorch version', 'Python version' or 'vLLM Version' line", text)
+    return reader.report()
 
-    npu_text: str | None = None
-    if npu_lines:
-        while npu_lines and not npu_lines[-1].strip():
-            npu_lines.pop()
-        while npu_lines and not npu_lines[0].strip():
-            npu_lines.pop(0)
-        if npu_lines:
-            npu_text = "\n".join(npu_lines) + "\n"
 
-    return CollectEnv(
-        fields=fields,
-        packages=packages,
-        env_vars=env_vars,
-        cann_version=cann_block or cann_cfg,
-        npu_smi_text=npu_text,
-    )
+def _is_noise(line: str) -> bool:
+    """A markdown fence, a <details> wrapper of a pasted report, or a vLLM log line."""
+    if line.startswith("```") or (line.startswith("<") and line.endswith(">")):
+        return True
+    return bool(_LOG_LINE.match(line) or _PROC_LOG_LINE.match(line))
+
+
+def _key_and_value(line: str) -> tuple[str, str] | None:
+    """A stripped "Key: value" line split at its first colon; None for any other line.
+
+    `Key\\s*:(\\s+(.*?))?\\s*$`, the one regex this replaces, tried its closing `\\s*$` at every
+    blank of a long run of them: quadratic in the run.
+    """
+    head, colon, rest = line.partition(":")
+    key = head.rstrip()
+    if not colon or not _KEY.fullmatch(key) or (rest and not rest[0].isspace()):
+        return None
+    return key, rest.strip()
+
+
+def _continues_block(raw: str) -> bool:
+    """A line of a multi-line value ("GPU Topology:"): the value ends at a blank line or the next part."""
+    line = raw.strip()
+    return bool(line) and not _RULE.match(line) and not _ENV_STRICT.match(line) and not _header_of(raw)
+
+
+def _npu_text(lines: list[str] | None) -> str | None:
+    """The npu-smi block without its leading and trailing blank lines; None if nothing is left."""
+    if not lines:
+        return None
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end]) + "\n" if start < end else None
+
+
+class _ReportReader:
+    """Reads a report's lines once, front to back, into fields, packages, environment variables,
+    the CANN version and the npu-smi block. A few parts take the lines after them too."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.at = 0                             # the next line to read
+        self.fields: dict[str, str] = {}
+        self.packages: dict[str, str] = {}
+        self.env_vars: dict[str, str] = {}
+        self.cann_block: str | None = None      # version from the CANN block / toolkit info
+        self.cann_cfg: str | None = None        # version from a version.cfg excerpt
+        self.npu_lines: list[str] | None = None
+        self.signature = False                  # a line only a collect_env report has was seen
+        self.section: str | None = None         # the block being read: cpu, npu, cann, env or libs
+        self.in_toolkit_info = False
+
+    def read(self) -> None:
+        while self.at < len(self.lines):
+            raw = self.lines[self.at]
+            self.at += 1
+            self._read_line(raw)
+
+    def report(self) -> CollectEnv:
+        return CollectEnv(
+            fields=self.fields,
+            packages=self.packages,
+            env_vars=self.env_vars,
+            cann_version=self.cann_block or self.cann_cfg,
+            npu_smi_text=_npu_text(self.npu_lines),
+        )
+
+    def _read_line(self, raw: str) -> None:
+        line = raw.strip()
+        if self._section_title(line) or self._npu_block_line(raw, line):
+            return
+        if not line:
+            self._end_of_paragraph()
+        elif _is_noise(line):
+            pass
+        elif line.startswith("Collecting environment information"):
+            self.signature = True
+        elif self._block_header(line) or self.section == "cpu":
+            pass
+        elif _is_table_line(raw):
+            self._bare_npu_table(raw, line)
+        elif not (self._package_line(line) or self._cann_line(line) or self._env_var(line)):
+            self._field(line)
+
+    def _section_title(self, line: str) -> bool:
+        """A sectioned report's "=====" / title / "=====" header, taken whole."""
+        lines, at = self.lines, self.at
+        if not (_RULE.match(line) and at + 1 < len(lines) and _RULE.match(lines[at + 1].strip()) and lines[at].strip()):
+            return False
+        title = lines[at].strip().lower()
+        self.section = _SECTION_TITLES.get(title)
+        if title == "versions of relevant libraries":
+            self.signature = True
+        self.in_toolkit_info = False
+        self.at += 2
+        return True
+
+    def _npu_block_line(self, raw: str, line: str) -> bool:
+        """Inside an "NPU:" block each line is kept as printed, up to the next block's header."""
+        if self.section != "npu":
+            return False
+        if _header_of(line):
+            self.section = None                 # the next block starts; its header is read below
+            return False
+        self.npu_lines.append(raw)
+        return True
+
+    def _end_of_paragraph(self) -> None:
+        if self.section == "cpu" or (self.section == "cann" and self.cann_block is not None):
+            self.section = None
+        self.in_toolkit_info = False
+
+    def _block_header(self, line: str) -> bool:
+        """An old-format "Header:" line that opens a block ("NPU:", "CANN:", "ENV Variables:" ...)."""
+        header = _header_of(line)
+        if not header:
+            return False
+        self.section = header
+        self.in_toolkit_info = False
+        if header == "libs":
+            self.signature = True
+        if header == "npu" and self.npu_lines is None:
+            self.npu_lines = []
+        return True
+
+    def _bare_npu_table(self, raw: str, line: str) -> None:
+        """An npu-smi table pasted without an "NPU:" header is kept whole; other table lines are skipped."""
+        lines = self.lines
+        starts_table = line.startswith("+") and self.at < len(lines) and "npu-smi" in lines[self.at]
+        if self.npu_lines is not None or not starts_table:
+            return
+        self.npu_lines = [raw]
+        while self.at < len(lines) and _is_table_line(lines[self.at]):
+            self.npu_lines.append(lines[self.at])
+            self.at += 1
+
+    def _package_line(self, line: str) -> bool:
+        """A "[pip3] name==version" or "[conda] name version ..." line; the first of a name counts."""
+        match = _PACKAGE.match(line)
+        if not match:
+            return False
+        package = _package(match.group("rest"), match.group("tool"))
+        if package and package[0] not in self.packages:
+            self.packages[package[0]] = package[1]
+        return True
+
+    def _cann_line(self, line: str) -> bool:
+        """A line of vllm-ascend's "CANN:" block or of a pasted install.info or version.cfg."""
+        lowered = line.lower()
+        if lowered.startswith("package_name=ascend-cann") or lowered.startswith("package_name=ascend-nnae"):
+            self.in_toolkit_info = True
+            return True
+        if (self.section == "cann" or self.in_toolkit_info) and self._toolkit_info_line(line, lowered):
+            return True
+        match = _CFG_TOOLKIT.match(line)
+        if match and self.cann_cfg is None:
+            self.cann_cfg = match.group("version")
+        return match is not None
+
+    def _toolkit_info_line(self, line: str, lowered: str) -> bool:
+        """The first version= gives the CANN version; innerversion=, arch=, path= ... are skipped."""
+        if lowered.startswith("version=") and self.cann_block is None:
+            value = line.split("=", 1)[1].strip()
+            if value and value.lower() not in _UNKNOWN:
+                self.cann_block = value
+            return True
+        return _ENV_STRICT.match(line) is None and "=" in line
+
+    def _env_var(self, line: str) -> bool:
+        """A NAME=value line; in an "ENV Variables:" block the name may be lower case too."""
+        env = (_ENV_LOOSE if self.section == "env" else _ENV_STRICT).match(line)
+        if env:
+            self.env_vars.setdefault(env.group("name"), env.group("value"))
+            return True
+        if self.section == "env":
+            self.section = None                 # the block is over; this line is read as a field
+        return False
+
+    def _field(self, line: str) -> None:
+        """A "Key: value" line; a few keys print their value on the lines after them."""
+        pair = _key_and_value(line)
+        if pair is None:
+            return
+        key, value = pair
+        lowered = key.lower()
+        if lowered in _SIGNATURE_KEYS:
+            self.signature = True
+        if not value and lowered in _NEXT_LINE_KEYS:
+            value = self._next_line_value()
+        elif not value and lowered in _BLOCK_KEYS:
+            value = self._block_value()
+        self.fields.setdefault(key, value)
+
+    def _next_line_value(self) -> str:
+        lines = self.lines
+        while self.at < len(lines) and not lines[self.at].strip():
+            self.at += 1
+        if self.at < len(lines) and not _RULE.match(lines[self.at].strip()):
+            self.at += 1
+            return lines[self.at - 1].strip()
+        return ""
+
+    def _block_value(self) -> str:
+        block: list[str] = []
+        while self.at < len(self.lines) and _continues_block(self.lines[self.at]):
+            block.append(self.lines[self.at].strip())
+            self.at += 1
+        return "\n".join(block)

@@ -125,12 +125,10 @@ class PciDevice:
 
 
 _PCI_DEVICE_ID = re.compile(r"\[[0-9a-fA-F]{4}:([0-9a-fA-F]{4})\]|\bDevice ([0-9a-fA-F]{4})\b")
-_LSPCI_ROW = re.compile(
-    r"^(?P<address>(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s+"
-    r"(?P<class>[^:]+?)(?:\s+\[[0-9a-fA-F]{4}\])?:\s+(?P<description>.+?)"
-    r"(?:\s+\(rev\s+(?P<rev>[0-9a-fA-F]+)\))?$",
-    re.ASCII,
-)
+_PCI_ADDRESS = re.compile(r"(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]", re.ASCII)
+_BLANKS = " \t\n\r\f\v"
+_CLASS_CODE = re.compile(r"\[[0-9a-fA-F]{4}\]", re.ASCII)
+_REVISION = re.compile(r"\(rev[ \t\n\r\f\v]+([0-9a-fA-F]+)\)", re.ASCII)
 
 
 def parse_lspci(text: str) -> tuple[PciDevice, ...]:
@@ -139,12 +137,45 @@ def parse_lspci(text: str) -> tuple[PciDevice, ...]:
 
 
 def _pci_device(line: str, text: str) -> PciDevice:
-    match = _LSPCI_ROW.match(line)
-    if match is None:
+    """ADDRESS CLASS [code]: DESCRIPTION (rev R), the class code and revision optional.
+
+    Read piece by piece: the one regex this replaces ended its lazy class and description on
+    optional `\\s+...` suffixes, so it rescanned a long run of blanks once per blank.
+    """
+    address = _PCI_ADDRESS.match(line)
+    head, colon, tail = line[address.end():].partition(":") if address else ("", "", "")
+    device_class = _device_class(head)
+    description = tail.lstrip(_BLANKS)
+    if not (colon and device_class and _starts_blank(tail) and description):
         raise ParseError(f"not an lspci row: {line[:80]!r}", text)
-    return PciDevice(match.group("address"), match.group("class"), match.group("description"), match.group("rev"))
+    revision = _split_suffix(description, _REVISION, "(")
+    if revision is not None:
+        return PciDevice(address.group(), device_class, revision[0], revision[1].group(1))
+    return PciDevice(address.group(), device_class, description, None)
 
 
-def parse_lspci_count(text: str) -> int:
-    """How many devices the (filtered) lspci output lists."""
-    return len(parse_lspci(text))
+def _starts_blank(text: str) -> bool:
+    return text[:1] != "" and text[0] in _BLANKS
+
+
+def _device_class(head: str) -> str:
+    """The class between the blanks after the address and the colon, less a "[0b40]" class code;
+    "" when there are no blanks. Blanks alone leave the last of them as the class."""
+    if not _starts_blank(head):
+        return ""
+    device_class = head.lstrip(_BLANKS)
+    if not device_class:
+        return head[-1] if len(head) > 1 else ""
+    code = _split_suffix(device_class, _CLASS_CODE, "[")
+    return code[0] if code is not None else device_class
+
+
+def _split_suffix(text: str, suffix: re.Pattern, opening: str) -> tuple[str, re.Match] | None:
+    """(what comes before, the match) when `text` ends in blanks and `suffix`, which starts at the
+    last `opening`, with something before them; None otherwise."""
+    at = text.rfind(opening)
+    found = suffix.fullmatch(text, at) if at > 0 else None
+    before = text[:at].rstrip(_BLANKS)
+    if found is None or text[at - 1] not in _BLANKS or not before:
+        return None
+    return before, found

@@ -617,3 +617,8 @@ def error_schema(err: ParseError) -> dict:
         "chips": [],
         "processes": [],
     }
+
+
+def reported_error(info: NpuSmiInfo) -> str | None:
+    """One line for the error npu-smi printed instead of its table, None when it printed none."""
+    return None if info.error is None else f"npu-smi reported an error: {info.error.text}"

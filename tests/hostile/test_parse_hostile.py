@@ -1,4 +1,7 @@
-"""`ascend-doctor parse npu-smi-info` on input meant to hang it, exhaust it or reach the terminal.
+"""`ascend-doctor parse KIND` on input meant to hang it, exhaust it or reach the terminal.
+
+npu-smi-info, the kind a user pastes most, has its own cases; every kind then gets garbled text,
+one line with a long run of blanks in it and a real sample repeated to many lines.
 
 Each case runs the real CLI as a child process (tests/hostile/harness.py) and holds it to the
 promises: the right exit code, no traceback, bounded time and memory, no raw escape sequence.
@@ -11,8 +14,10 @@ import os
 
 import pytest
 
+from doctor.commands.parse_kinds import KINDS
 from tests.hostile.harness import assert_sane, doctor
 from tests.parsers import synthetic
+from tests.support import golden
 
 PARSE = ("parse", "npu-smi-info")
 QUICK_S = 10
@@ -150,3 +155,48 @@ def test_gbk_bytes_in_a_process_name_do_not_break_the_table(name):
 def test_gbk_text_that_is_no_table_is_undecided():
     ran = doctor(*PARSE, "-", stdin="错误：找不到设备，请检查驱动\n".encode("gbk") * 1000, timeout=30)
     assert_sane(ran, 3, seconds=QUICK_S)
+
+
+# ---------------------------------------------------------------- every kind
+
+
+def _sample(kind: str) -> str:
+    return golden.kind_sample_path(kind).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_refuses_garbled_text_in_one_line(kind):
+    garbled = "错误：找不到设备 \x1b]0;owned\x07\x1b[2J ####\n".encode("gbk") * 100
+    ran = doctor("parse", kind, "-", stdin=garbled, timeout=30)
+    assert_sane(ran, 3, seconds=QUICK_S)
+    assert len(ran.err.splitlines()) == 1 and ran.err.startswith("ascend-doctor: not readable as ")
+    assert parsed(ran)["error"]["text"]
+
+
+def _with_blank_run(text: str, blanks: int) -> str:
+    """`text` with a run of blanks in the middle of its longest line."""
+    lines = text.splitlines()
+    longest = max(range(len(lines)), key=lambda n: len(lines[n]))
+    line = lines[longest]
+    lines[longest] = line[:len(line) // 2] + " " * blanks + line[len(line) // 2:]
+    return "\n".join(lines) + "\n"
+
+
+def _repeated(text: str, lines: int, size: int) -> str:
+    """`text` repeated to about `lines` lines, and no more than `size` characters."""
+    body = text if text.endswith("\n") else text + "\n"
+    return (body * (lines // body.count("\n") + 1))[:size]
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_reads_a_long_run_of_blanks_in_linear_time(kind):
+    ran = doctor("parse", kind, "-", stdin=_with_blank_run(_sample(kind), 6_000_000).encode(), timeout=30)
+    assert ran.code in (0, 3)   # read or refused: either way bounded, in one piece, without a traceback
+    assert_sane(ran, ran.code, seconds=QUICK_S)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_reads_95k_lines_within_the_bounds(kind):
+    ran = doctor("parse", kind, "-", stdin=_repeated(_sample(kind), 95_000, 6 * 2**20).encode(), timeout=60)
+    assert ran.code in (0, 3)   # a repeated sample may repeat what may be said once
+    assert_sane(ran, ran.code, seconds=30)

@@ -12,7 +12,6 @@ from doctor.parsers.dev_listing import (
     parse_ls_l,
     parse_ls_names,
     parse_lspci,
-    parse_lspci_count,
 )
 from doctor.parsers.errors import ParseError
 from doctor.parsers.text import decode
@@ -132,9 +131,9 @@ def test_plain_ls_rejects(text: str) -> None:
 
 
 def test_lspci_counts() -> None:
-    assert parse_lspci_count(sample(LSPCI_D802)) == 8
-    assert parse_lspci_count(sample(LSPCI_8)) == 8
-    assert parse_lspci_count(sample(LSPCI_7_OF_8)) == 7
+    assert len(parse_lspci(sample(LSPCI_D802))) == 8
+    assert len(parse_lspci(sample(LSPCI_8))) == 8
+    assert len(parse_lspci(sample(LSPCI_7_OF_8))) == 7
 
 
 def test_lspci_fields_and_the_card_that_dropped_off_the_bus() -> None:
@@ -162,7 +161,7 @@ def test_lspci_row_without_revision_or_device_id() -> None:
 
 def test_empty_lspci_means_nothing_matched() -> None:
     assert parse_lspci("") == ()
-    assert parse_lspci_count(" \n") == 0
+    assert parse_lspci(" \n") == ()
 
 
 @pytest.mark.parametrize(

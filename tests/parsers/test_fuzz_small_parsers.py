@@ -78,7 +78,7 @@ PARSERS_BY_CATEGORY: dict[str, list[Parser]] = {
         status_summary,
         hccn.parse_tls_switch,
     ],
-    "dev-listing": [ls_summary, davinci_summary, lspci_summary, dev_listing.parse_lspci_count],
+    "dev-listing": [ls_summary, davinci_summary, lspci_summary],
 }
 
 # Characters that matter to these formats, plus a few that should never.

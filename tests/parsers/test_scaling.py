@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from doctor.parsers import hccn, npu_smi_fields, npu_smi_info
+from doctor.parsers import collect_env, dev_listing, hccn, npu_smi_fields, npu_smi_info
 from doctor.parsers.errors import ParseError
 from tests.parsers import synthetic
 
@@ -56,6 +56,8 @@ GROWING_OUTPUTS = {
                                             2_000),
 }
 
+REPORT_START = "Collecting environment information...\n"
+
 # One long line of what a backtracking regex used to rescan once per repetition.
 LONG_LINES = {
     "'fail' words before any table": (npu_smi_info.parse, lambda n: "dcmi fail " * n, 300),
@@ -63,6 +65,13 @@ LONG_LINES = {
     "link_stat line of spaces": (hccn.parse_link_stat, lambda n: "Tue Aug  1 14:44:40 2022" + " " * n + "LINK", 3_000),
     "tls line of dev_id pieces": (hccn.parse_tls_switch, lambda n: "dev_id:0, tls switch[0](0:disable) " * n, 300),
     "used/total value full of slashes": (npu_smi_info._split_pair, lambda n: "3150/" * n + " 65536 x", 300),
+    "collect_env field value of blanks": (collect_env.parse_collect_env,
+                                          lambda n: f"{REPORT_START}PyTorch version: 2.5.1{' ' * n}x\n", 3_000),
+    "collect_env package line of blanks": (collect_env.parse_collect_env,
+                                           lambda n: f"{REPORT_START}[pip3] torch{' ' * n}x\n", 3_000),
+    "lspci description of blanks": (dev_listing.parse_lspci, lambda n: f"01:00.0 Processing: Huawei{' ' * n}x", 3_000),
+    "lspci class of blanks": (dev_listing.parse_lspci, lambda n: f"01:00.0 Processing{' ' * n}x: Huawei", 3_000),
+    "lspci address and blanks": (dev_listing.parse_lspci, lambda n: f"01:00.0{' ' * n}x", 3_000),
 }
 
 

@@ -100,3 +100,39 @@ def assert_prefix_or_rejected(
         return
     seen = view(cut_short)
     assert seen == whole[: len(seen)]
+
+
+# A real sample of every `ascend-doctor parse` kind (doctor/commands/parse_kinds.py).
+KIND_SAMPLES = {
+    "npu-smi-info": ("npu-smi-info", "blog-800IA2-910B4-x8-25.0.rc1.1"),
+    "npu-smi-info-l": ("npu-smi-t", "blog-800IA2-910B4-x8-info-l"),
+    "npu-smi-info-m": ("npu-smi-t", "blog-800IA2-910B4-x8-info-m-with-mcu"),
+    "npu-smi-board": ("npu-smi-t", "mindcluster-fd-910A-board-i0"),
+    "npu-smi-health": ("npu-smi-t", "mindcluster-fd-910A-health-i0-c0-alarm"),
+    "npu-smi-fields": ("npu-smi-t", "arthurchiao-910B1-common-i1-with-mcu"),
+    "hccn-link": ("hccn", "mindcluster-doc-link-up"),
+    "hccn-net-health": ("hccn", "mindcluster-fd-910A-net_health-i0-socket-failed"),
+    "hccn-ip": ("hccn", "arthurchiao-910B1-ip-i3"),
+    "hccn-fec": ("hccn", "mindcluster-fd-910A-fec-i0"),
+    "hccn-link-stat": ("hccn", "mindcluster-fd-910A-link_stat-i0-after-linkdown"),
+    "hccn-optical": ("hccn", "mindcluster-fd-910A-optical-i0"),
+    "hccn-stat": ("hccn", "mindcluster-fd-910A-stat-i0"),
+    "hccn-hw-stats": ("hccn", "arthurchiao-910B1-hw_stats-i3"),
+    "hccn-ping": ("hccn", "arthurchiao-910B1-ping-i3"),
+    "hccn-route": ("hccn", "arthurchiao-910B1-route-i3"),
+    "hccn-lldp": ("hccn", "arthurchiao-910B1-lldp-i3-elided"),
+    "hccn-status": ("hccn", "arthurchiao-910B1-status-i3-annotated"),
+    "hccn-tls": ("hccn", "mindcluster-doc-tls-grep-switch"),
+    "hccn-conf": ("hccn", "arthurchiao-910B1-hccn.conf-elided"),
+    "ping": ("hccn", "arthurchiao-910B1-ping-i3"),
+    "dev-ls-l": ("dev-listing", "arthurchiao-910B1-ll-hisi_hdc-devmm_svm"),
+    "dev-ls": ("dev-listing", "arthurchiao-910B1-ls-dev-davinci"),
+    "lspci": ("dev-listing", "blog-800IA2-lspci-grep-d802"),
+    "version-file": ("version-files", "mindcluster-fd-driver-version.info-23.0.7"),
+    "version-cfg": ("version-files", "vllm-ascend-629-toolkit-version.cfg-8.1.RC1"),
+    "collect-env": ("collect-env", "vllm-ascend-6271-910B3-25.2.0-cann8.5-openeuler"),
+}
+
+
+def kind_sample_path(kind: str) -> Path:
+    return sample_path(*KIND_SAMPLES[kind])
