@@ -1,4 +1,5 @@
-"""Filters the roles use on the controller; the logic lives in the doctor package."""
+"""Filters the roles use on the controller, including the names of a service's containers and files on a
+host (doctor/deploy_layout.py); the logic lives in the doctor package."""
 
 from __future__ import annotations
 
@@ -101,8 +102,35 @@ def collector_script(vllm_plan, timeout, image=None, root="/"):
     return script(tuple(devices) if vllm_plan else None, float(timeout), image or None, root=str(root or "/"))
 
 
+def vllm_definitions_dir(configured=None):
+    """The folder of the services' definitions: service_config_dir when set (not None), else the default."""
+    _need_doctor()
+    return deploy_layout.definitions_dir(configured)
+
+
+def vllm_service_layout(name, definitions_dir=None):
+    """A service's containers (candidate, previous, containers) and files (definition, previous_definition,
+    api_key, smoke_result, files) in `definitions_dir` (None: the default folder)."""
+    _need_doctor()
+    return deploy_layout.layout(str(name), definitions_dir)
+
+
+def vllm_container_owner(container):
+    """The service a container belongs to (NAME for NAME-candidate and NAME-previous)."""
+    _need_doctor()
+    return deploy_layout.container_owner(str(container))
+
+
+def vllm_file_owner(basename):
+    """The service a file of the definitions folder belongs to (NAME for NAME.previous.json ...)."""
+    _need_doctor()
+    return deploy_layout.file_owner(str(basename))
+
+
 class FilterModule:
     def filters(self):
         return {"vllm_plan": vllm_plan, "vllm_images": vllm_images, "vllm_service_names": vllm_service_names,
                 "image_ref": image_ref, "jemalloc_in_image": jemalloc_in_image,
-                "ascend_collector_script": collector_script}
+                "ascend_collector_script": collector_script,
+                "vllm_definitions_dir": vllm_definitions_dir, "vllm_service_layout": vllm_service_layout,
+                "vllm_container_owner": vllm_container_owner, "vllm_file_owner": vllm_file_owner}
