@@ -16,7 +16,6 @@ from doctor.model import ERROR, SKIP, Status
 from doctor.parsers import npu_smi_info
 from doctor.parsers.errors import ParseError, excerpt
 from doctor.parsers.text import decode
-from doctor.probes.followups import parse_npu_smi_info
 
 
 class Undecided(Exception):
@@ -87,7 +86,7 @@ class Facts:
     @cached_property
     def _npu_info(self) -> npu_smi_info.NpuSmiInfo | Undecided:
         try:
-            return self.parsed(NPU_SMI_INFO, parse_npu_smi_info)
+            return self.parsed(NPU_SMI_INFO, npu_smi_info.parse_cached)
         except Undecided as exc:
             return exc
 

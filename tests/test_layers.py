@@ -28,6 +28,11 @@ def test_facts_do_not_import_the_checks(module):
     assert not {m for m in doctor_imports(DOCTOR / module) if m.startswith("doctor.checks")}
 
 
+@pytest.mark.parametrize("module", ["facts.py", "stack.py", "cann_install.py"])
+def test_facts_read_parsed_evidence_not_the_probes(module):
+    assert not {m for m in doctor_imports(DOCTOR / module) if m.startswith("doctor.probes")}
+
+
 @pytest.mark.parametrize("module", sorted(p.name for p in (DOCTOR / "checks").glob("*.py")))
 def test_checks_do_not_reach_into_the_probes(module):
     assert not {m for m in doctor_imports(DOCTOR / "checks" / module) if m.startswith("doctor.probes")}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator, Optional, Tuple
 
 from doctor.parsers.errors import ParseError
@@ -622,3 +623,9 @@ def error_schema(err: ParseError) -> dict:
 def reported_error(info: NpuSmiInfo) -> str | None:
     """One line for the error npu-smi printed instead of its table, None when it printed none."""
     return None if info.error is None else f"npu-smi reported an error: {info.error.text}"
+
+
+@lru_cache(maxsize=4)
+def parse_cached(text: str) -> NpuSmiInfo:
+    """parse(), once per output: the probes' follow-ups and the checks read the same table."""
+    return parse(text)

@@ -1,23 +1,15 @@
 """What a probe's answer asks to look at next: npu-smi's health detail for the chips it does not call OK.
 
-The parse is cached, so the checks read the same `npu-smi info` table without parsing it again.
+The parse is cached (npu_smi_info.parse_cached), so the checks read the same table without parsing it again.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import List, Optional, Tuple
 
 from doctor.evidence import Observation
 from doctor.parsers import npu_smi_info
 from doctor.parsers.errors import ParseError
-from doctor.parsers.text import decode
-
-
-@lru_cache(maxsize=4)
-def parse_npu_smi_info(text: str) -> npu_smi_info.NpuSmiInfo:
-    """`npu-smi info` parsed once per output."""
-    return npu_smi_info.parse(decode(text))
 
 
 def _readable(npu_smi: Observation) -> Optional[npu_smi_info.NpuSmiInfo]:
@@ -25,7 +17,7 @@ def _readable(npu_smi: Observation) -> Optional[npu_smi_info.NpuSmiInfo]:
     if not npu_smi.ok:
         return None
     try:
-        info = parse_npu_smi_info(npu_smi.output)
+        info = npu_smi_info.parse_cached(npu_smi.output)
     except ParseError:
         return None
     return info if info.error is None else None
