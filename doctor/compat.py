@@ -3,38 +3,42 @@
 The facts live in two data files shipped with the package; this module loads them and
 judges a software stack against them.  Every fact carries the public document it came from.
 
-``doctor/data/compat.json`` (``"schema": "compat/1"``)::
+``doctor/data/compat.json`` (``"schema": "compat/2"``) is written by ``python -m tools.compat_gen``
+from each vllm-ascend release tag's own files; never edit it by hand::
 
     {
-      "schema": "compat/1",
-      "updated": "YYYY-MM-DD",           # when the data was last checked against its sources
-      "releases": [                      # one row per vllm-ascend release, newest first
+      "schema": "compat/2",
+      "updated": "YYYY-MM-DD",           # the date of the newest tag the generator read
+      "generated_from": {"repo", "newest_tag", "commit", "newest_tag_date", "tags_read"},
+      "refresh": "python -m tools.compat_gen --repo ...",
+      "releases": [                      # one entry per release tag, newest first
         {
-          "vllm_ascend": "0.11.0rc0",    # PEP 440, no leading "v"
-          "tag": "v0.11.0rc0",           # the git tag / image tag stem
-          "vllm": ["0.11.0rc3"],         # every vLLM version the row names (PEP 440, no "v")
-          "python": ">=3.9,<3.12",       # PEP 440 specifier set
-          "cann": "8.2.RC1",             # the "Stable CANN" column (Ascend version string)
-          "torch": "2.7.1",              # PyTorch pin (PEP 440)
-          "torch_npu": "2.7.1.dev20250724",  # torch-npu pin (PEP 440)
-          "triton_ascend": "3.2.0",      # optional, when the matrix names it
-          "mooncake": "0.3.9",           # optional, when the matrix names it
-          "mindie_turbo": "2.0rc1",      # optional (+ "mindie_turbo_source": URL)
-          "released": "2025-09-30",      # from the release window table, or null
-          "source": {"url": ..., "commit": ... or null, "doc_version": ... or null}
+          "tag": "v0.11.0", "vllm_ascend": "0.11.0", "commit": "<sha>", "released": "YYYY-MM-DD",
+          "in_matrix": true,             # whether the versioning-policy matrix lists it
+          "summary": {"vllm": [...], "python": ">=3.9,<3.12", "cann": "8.3.RC2", "torch": ..., "torch_npu": ...},
+          "fields": {                    # vllm, python, torch, torch_npu, cann
+            "torch_npu": {
+              "claims": [{"role": "requires" | "ships" | "recommends", "says": "==2.7.1",
+                          "tag": "v0.11.0", "paths": ["requirements.txt", ...], "url": ...}, ...],
+              "disagree": "..."          # present when the sources disagree, in words
+            }, ...
+          }
         }, ...
       ],
       "cann_min_driver": [               # the Ascend HDK (driver) a CANN release needs
         {
-          "cann": "8.5.0",
-          "driver": "25.5.0",
-          "kind": "minimum" | "paired",  # minimum: the source names it as the lowest supported
-                                         # driver; paired: the source pairs the two releases
-          "note": "...",                 # optional
+          "cann": "9.0.1", "driver": "25.5.0",
+          "kind": "minimum" | "paired" | "inferred",  # minimum: Huawei names it the lowest driver
+                                         # (below it FAILs); paired: released together (WARN);
+                                         # inferred: no Huawei document on record (WARN)
+          "warn_below": "25.5.1",        # optional: a stricter Huawei statement, WARN only
+          "warn_source": {...}, "inferred_from": "9.0.0", "note": "...",
           "source": {"url": ..., "commit": ..., "doc_version": ...}
         }, ...
       ]
     }
+
+How a found version is judged against a release's claims: doctor/compat_claims.py.
 
 ``doctor/data/platform.json`` (``"schema": "platform/1"``)::
 
@@ -85,9 +89,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from doctor import compat_claims
 from doctor.model import FAIL, WARN, Status
 
 __all__ = [
@@ -104,6 +108,7 @@ __all__ = [
     "jemalloc_path",
     "min_driver_entry",
     "min_driver_for_cann",
+    "newest_release",
     "release_for",
     "release_lookup",
     "releases",
@@ -331,7 +336,7 @@ def min_driver_entry(cann: str | None) -> dict[str, Any] | None:
         ekey = ascend_version_key(entry["cann"])
         if ekey == key:
             found = copy.deepcopy(entry)
-            found["inferred_from"] = None
+            found["inferred_from"] = entry.get("inferred_from")
             return found
         if ekey < key and (best is None or ekey > best[0]):
             best = (ekey, entry)
@@ -351,66 +356,32 @@ def min_driver_for_cann(cann: str | None) -> str | None:
 # --------------------------------------------------------------------------- stack check
 
 
-def _pin_check(component: str, found: str, pins: list[str], row: dict[str, Any],
-               what: str = "pins it") -> Mismatch | None:
-    tag = row["tag"]
-    source = _source_url(row.get("source"))
-    shown = " or ".join(pins)
-    fv = _pep440(found)
-    pvs = [(p, _pep440(p)) for p in pins]
-    if fv is None:
-        return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; the found version is unreadable)",
-                        WARN, source)
-    if any(pv is not None and fv == pv for _, pv in pvs):
-        return None
-    same_line = [(p, pv) for p, pv in pvs if pv is not None and _release3(pv) == _release3(fv)]
-    if not same_line:
-        return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what})", FAIL, source)
-    if all(fv > pv for _, pv in same_line):
-        return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; newer builds are untested)",
-                        WARN, source)
-    return Mismatch(component, found, f"{shown} (vllm-ascend {tag} {what}; this build is older)", FAIL, source)
+_COMPONENTS = ("python", "vllm", "torch", "torch_npu", "cann")
 
 
 def _check_row(stack: Stack, row: dict[str, Any]) -> list[Mismatch]:
     out: list[Mismatch] = []
-    tag = row["tag"]
-    source = _source_url(row.get("source"))
-    if stack.python:
-        pv = _pep440(stack.python)
-        try:
-            spec = SpecifierSet(row["python"])
-        except InvalidSpecifier:  # pragma: no cover - data is validated by tests
-            spec = None
-        if pv is None:
-            out.append(Mismatch("python", stack.python, f"{row['python']} (vllm-ascend {tag} supports; "
-                                "the found version is unreadable)", WARN, source))
-        elif spec is not None and not spec.contains(pv, prereleases=True):
-            out.append(Mismatch("python", str(pv), f"{row['python']} (vllm-ascend {tag} supports)", FAIL, source))
-    if stack.vllm:
-        m = _pin_check("vllm", stack.vllm, list(row["vllm"]), row, "is built for it")
-        if m:
-            out.append(m)
-    if stack.torch:
-        m = _pin_check("torch", stack.torch, [row["torch"]], row)
-        if m:
-            out.append(m)
-    if stack.torch_npu:
-        m = _pin_check("torch_npu", stack.torch_npu, [row["torch_npu"]], row)
-        if m:
-            out.append(m)
-    if stack.cann:
-        fk, rk = _ascend_key_or_none(stack.cann), _ascend_key_or_none(row["cann"])
-        if fk is None or rk is None:
-            out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "the found version is unreadable)", WARN, source))
-        elif fk < rk:
-            out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "this CANN is older)", FAIL, source))
-        elif fk > rk:
-            out.append(Mismatch("cann", stack.cann, f"{row['cann']} (vllm-ascend {tag} is tested with it; "
-                                "newer CANN is untested)", WARN, source))
+    for component in _COMPONENTS:
+        found = getattr(stack, component)
+        if not found:
+            continue
+        verdict = compat_claims.judge(component, found, row["fields"][component]["claims"])
+        if verdict:
+            if component == "python":
+                found = str(compat_claims.pep440(found) or found)   # "3.9.21 (main, ...)" -> "3.9.21"
+            out.append(Mismatch(component, str(found), f"{verdict.text} (vllm-ascend {row['tag']})",
+                                verdict.status, verdict.url))
     return out
+
+
+def _driver_text(entry: dict[str, Any], floor: str, cann: str, cann_origin: str) -> str:
+    how = {"minimum": "needs", "paired": "is released with"}.get(entry["kind"], "is taken to need")
+    text = f"{floor} or newer (CANN {cann}{cann_origin} {how} it"
+    if entry.get("inferred_from"):
+        text += f"; taken from CANN {entry['inferred_from']}, the nearest older release on record"
+    if entry.get("note"):
+        text += f"; {entry['note']}"
+    return text + ")"
 
 
 def _check_driver(driver: str | None, cann: str | None, cann_origin: str) -> list[Mismatch]:
@@ -424,36 +395,69 @@ def _check_driver(driver: str | None, cann: str | None, cann_origin: str) -> lis
     if dk is None:
         return [Mismatch("driver", driver, f"{entry['driver']} or newer for CANN {cann} "
                          "(the found version is unreadable)", WARN, source)]
-    if dk >= ascend_version_key(entry["driver"]):
-        return []
-    how = "needs" if entry["kind"] == "minimum" else "is paired with"
-    text = f"{entry['driver']} or newer (CANN {cann}{cann_origin} {how} it"
-    if entry["inferred_from"]:
-        text += f"; taken from CANN {entry['inferred_from']}, the nearest older release on record"
-    text += ")"
-    severity = FAIL if entry["kind"] == "minimum" and not entry["inferred_from"] else WARN
-    return [Mismatch("driver", driver, text, severity, source)]
+    if dk < ascend_version_key(entry["driver"]):
+        fails = entry["kind"] == "minimum" and not entry["inferred_from"]
+        return [Mismatch("driver", driver, _driver_text(entry, entry["driver"], cann, cann_origin),
+                         FAIL if fails else WARN, source)]
+    stricter = entry.get("warn_below")
+    if stricter and dk < ascend_version_key(stricter):
+        return [Mismatch("driver", driver, _driver_text(entry, stricter, cann, cann_origin), WARN,
+                         _source_url(entry.get("warn_source")) or source)]
+    return []
+
+
+def newest_release() -> dict[str, Any]:
+    """The newest release the data knows (a copy)."""
+    return copy.deepcopy(max(_row_versions(), key=lambda item: item[0])[1])
+
+
+def _newer_than_data(vllm_ascend: str) -> bool:
+    try:
+        version = Version(str(vllm_ascend).split()[0].lstrip("vV"))
+    except (InvalidVersion, IndexError):
+        return False
+    return not version.is_devrelease and Version(version.public) > max(v for v, _ in _row_versions())
+
+
+def _capped(mismatches: list[Mismatch]) -> list[Mismatch]:
+    return [Mismatch(m.component, m.found, m.expected, WARN, m.source) for m in mismatches]
+
+
+def _judge_newer(stack: Stack) -> list[Mismatch]:
+    """A release newer than the data: judged against the newest row, as warnings only."""
+    row = newest_release()
+    data = _compat()
+    stale = Mismatch("vllm_ascend", str(stack.vllm_ascend),
+                     f"at most {row['tag']}: the compatibility data is older than this release (it read "
+                     f"vllm-ascend tags up to {data['updated']}); findings below compare with {row['tag']}; "
+                     f"refresh the data with `{data.get('refresh', 'python -m tools.compat_gen')}`",
+                     WARN, str(data.get("generated_from", {}).get("repo", "")))
+    return [stale, *_capped(_check_row(stack, row))]
 
 
 def check_stack(stack: Stack) -> tuple[list[Mismatch], str | None]:
-    """Judge a stack against the matrix row of its vllm-ascend release.
+    """Judge a stack against the release data of its vllm-ascend release.
 
     Returns the mismatches and a note when the release check could not be made (no
-    vllm-ascend, a development build, a release not in the matrix).  The driver is checked
-    against the CANN version even then (the stack's own CANN, else the row's).
+    vllm-ascend, a development build, a version that is no release).  A release newer than the
+    data is judged against the newest release on record, as warnings.  The driver is checked
+    against the CANN version even then (the stack's own CANN, else the release's).
     """
     row: dict[str, Any] | None = None
+    mismatches: list[Mismatch] = []
     if not stack.vllm_ascend:
-        note: str | None = "no vllm-ascend version known; the release matrix was not applied"
+        note: str | None = "no vllm-ascend version known; the release data was not applied"
+    elif _newer_than_data(stack.vllm_ascend):
+        row, note = newest_release(), None
+        mismatches.extend(_judge_newer(stack))
     else:
         row, note = release_lookup(stack.vllm_ascend)
-    mismatches: list[Mismatch] = []
-    if row is not None:
-        mismatches.extend(_check_row(stack, row))
+        if row is not None:
+            mismatches.extend(_check_row(stack, row))
     if stack.cann:
         mismatches.extend(_check_driver(stack.driver, stack.cann, ""))
-    elif row is not None:
-        mismatches.extend(_check_driver(stack.driver, row["cann"], f" of vllm-ascend {row['tag']}"))
+    elif row is not None and row["summary"].get("cann"):
+        mismatches.extend(_check_driver(stack.driver, row["summary"]["cann"], f" of vllm-ascend {row['tag']}"))
     return mismatches, note
 
 

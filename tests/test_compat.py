@@ -41,24 +41,26 @@ def _assert_source(source) -> None:
 
 
 def test_headers():
-    assert COMPAT["schema"] == "compat/1"
+    assert COMPAT["schema"] == "compat/2"
     assert PLATFORM["schema"] == "platform/1"
     for data in (COMPAT, PLATFORM):
         datetime.date.fromisoformat(data["updated"])
+    # The data is as new as the newest tag it read, not the day it was written.
+    assert COMPAT["updated"] == max(r["released"] for r in ROWS)
 
 
-def test_every_row_has_a_source():
-    assert len(ROWS) >= 30
+def test_every_claim_and_driver_floor_and_platform_fact_has_a_source():
     for row in ROWS:
-        _assert_source(row["source"])
-        if "mindie_turbo" in row:
-            assert row["mindie_turbo_source"].startswith("https://")
-
-
-def test_every_driver_floor_and_platform_fact_has_a_source():
+        for field in row["fields"].values():
+            for claim in field["claims"]:
+                assert claim["url"].startswith("https://github.com/vllm-project/vllm-ascend/blob/")
+                assert claim["role"] in ("requires", "ships", "recommends")
     for entry in COMPAT["cann_min_driver"]:
         _assert_source(entry["source"])
-        assert entry["kind"] in ("minimum", "paired")
+        assert entry["kind"] in ("minimum", "paired", "inferred")
+        assert (entry["kind"] == "inferred") == bool(entry.get("inferred_from"))
+        if entry.get("warn_below"):
+            _assert_source(entry["warn_source"])
     for variant in PLATFORM["image"]["variants"]:
         assert variant["sources"]
         for source in variant["sources"]:
@@ -77,29 +79,37 @@ def test_every_driver_floor_and_platform_fact_has_a_source():
 def test_rows_are_internally_consistent(row):
     va = Version(row["vllm_ascend"])
     assert row["tag"] == "v" + row["vllm_ascend"]
-    assert str(va) == row["vllm_ascend"]
     assert not va.is_devrelease and not va.local
-    assert row["vllm"]
-    for vllm in row["vllm"]:
-        v = Version(vllm)
+    summary = row["summary"]
+    for vllm in summary["vllm"]:
         # a vllm-ascend release follows the vLLM minor line it is named after
-        assert v.release[:2] == va.release[:2], (row["tag"], vllm)
-    spec = SpecifierSet(row["python"])
+        assert Version(vllm).release[:2] == va.release[:2], (row["tag"], vllm)
+    spec = SpecifierSet(summary["python"])
     assert spec.contains("3.10.0") or spec.contains("3.9.0")
     assert not spec.contains("3.8.0")
-    torch, npu = Version(row["torch"]), Version(row["torch_npu"])
+    torch, npu = Version(summary["torch"]), Version(summary["torch_npu"])
     # torch-npu X.Y.Z[.postN][.devN] is the adapter for torch X.Y.Z
     assert npu.release[:3] == torch.release[:3], row["tag"]
-    compat.ascend_version_key(row["cann"])
-    if row["released"] is not None:
-        datetime.date.fromisoformat(row["released"])
+    compat.ascend_version_key(summary["cann"])
+    datetime.date.fromisoformat(row["released"])
 
 
 def test_rows_are_unique_and_cover_recent_releases():
     versions = [r["vllm_ascend"] for r in ROWS]
     assert len(versions) == len(set(versions))
-    for wanted in ("0.7.3", "0.9.1", "0.10.0rc1", "0.11.0rc0", "0.11.0", "0.12.0rc1", "0.13.0rc2", "0.13.0"):
+    for wanted in ("0.7.3", "0.9.1", "0.11.0", "0.13.0", "0.23.0", "0.24.0rc1", "0.25.1rc1"):
         assert wanted in versions
+
+
+def test_every_cann_a_release_uses_has_a_driver_row():
+    rows = {compat.ascend_version_key(e["cann"]) for e in COMPAT["cann_min_driver"]}
+    for row in ROWS:
+        for claim in row["fields"]["cann"]["claims"]:
+            for alternative in claim["says"].split("||"):
+                if alternative.strip().startswith("=="):
+                    assert compat.ascend_version_key(alternative.strip()[2:]) in rows, (row["tag"], claim)
+    for cann in ("8.3.RC1", "8.3.RC2", "8.5.1", "9.1.0-beta.1", "9.1.0"):
+        assert compat.ascend_version_key(cann) in rows
 
 
 def test_cann_driver_entries_are_ordered_data():
@@ -129,13 +139,13 @@ def test_platform_data_shapes():
 def test_release_for_is_tolerant(text):
     row = compat.release_for(text)
     assert row is not None and row["tag"] == "v0.11.0rc0"
-    assert row["torch_npu"] == "2.7.1.dev20250724"
+    assert row["summary"]["torch_npu"] == "2.7.1.dev20250724"
 
 
 def test_release_for_returns_a_copy():
     row = compat.release_for("0.11.0")
-    row["torch_npu"] = "tampered"
-    assert compat.release_for("0.11.0")["torch_npu"] == "2.7.1.post1"
+    row["summary"]["torch_npu"] = "tampered"
+    assert compat.release_for("0.11.0")["summary"]["torch_npu"] == "2.7.1.post1"
 
 
 @pytest.mark.parametrize("text, words", [
@@ -156,22 +166,21 @@ def test_release_lookup_explains_misses(text, words):
 
 # ------------------------------------------------------------------ check_stack
 
-_PYTHONS = ["3.10.14", "3.9.18", "3.11.9", "3.12.3"]
+
+def _severities(stack: Stack) -> list[tuple[str, str]]:
+    return [(m.component, m.severity) for m in compat.check_stack(stack)[0]]
 
 
-def _good_stack(row: dict) -> Stack:
-    spec = SpecifierSet(row["python"])
-    python = next(p for p in _PYTHONS if spec.contains(p))
-    return Stack(python=python, vllm=row["vllm"][-1], vllm_ascend=row["vllm_ascend"], torch=row["torch"] + "+cpu",
-                 torch_npu=row["torch_npu"], cann=row["cann"], driver=compat.min_driver_for_cann(row["cann"]))
+def test_summary_stack_of_every_release_never_fails():
+    for row in ROWS:
+        s = row["summary"]
+        python = next(p for p in ("3.10.14", "3.9.18", "3.11.9", "3.12.3") if SpecifierSet(s["python"]).contains(p))
+        stack = Stack(python=python, vllm=s["vllm"][-1] + "+empty", vllm_ascend=row["vllm_ascend"],
+                      torch=s["torch"] + "+cpu", torch_npu=s["torch_npu"], cann=s["cann"])
+        assert "FAIL" not in [sev for _, sev in _severities(stack)], row["tag"]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[r["tag"] for r in ROWS])
-def test_known_good_stacks_pass(row):
-    assert compat.check_stack(_good_stack(row)) == ([], None)
-
-
-def test_wrong_torch_npu_fails_naming_the_pin():
+def test_wrong_torch_npu_fails_naming_every_source():
     stack = Stack(python="3.11.9", vllm="0.11.0rc3", vllm_ascend="v0.11.0rc0", torch="2.7.1", torch_npu="2.5.1",
                   cann="8.2.RC1")
     mismatches, note = compat.check_stack(stack)
@@ -179,51 +188,63 @@ def test_wrong_torch_npu_fails_naming_the_pin():
     assert [m.component for m in mismatches] == ["torch_npu"]
     m = mismatches[0]
     assert m.severity == "FAIL" and m.found == "2.5.1"
-    assert m.expected.startswith("2.7.1.dev20250724 (vllm-ascend v0.11.0rc0 pins it")
-    assert "versioning_policy.md" in m.source
+    assert "outside what every source allows" in m.expected and "==2.7.1.dev20250724" in m.expected
+    assert "requirements.txt" in m.expected and m.source.startswith("https://github.com/vllm-project/vllm-ascend/")
+
+
+def test_manual_upgrade_from_the_release_notes_warns_naming_it():
+    mismatches = compat.check_stack(Stack(vllm_ascend="0.11.0", torch_npu="2.7.1"))[0]
+    assert [(m.component, m.severity) for m in mismatches] == [("torch_npu", "WARN")]
+    assert "release_notes.md" in mismatches[0].expected and "manual upgrade to 2.7.1.post1" in mismatches[0].expected
+    assert compat.check_stack(Stack(vllm_ascend="0.11.0", torch_npu="2.7.1.post1"))[0] == []
 
 
 def test_older_and_newer_torch_npu_builds_of_the_same_line():
-    older = compat.check_stack(Stack(vllm_ascend="0.11.0rc1", torch_npu="2.7.1.dev20250724"))[0]
-    assert [(m.component, m.severity) for m in older] == [("torch_npu", "FAIL")]
+    assert _severities(Stack(vllm_ascend="0.11.0rc1", torch_npu="2.7.1.dev20250724")) == [("torch_npu", "FAIL")]
     newer = compat.check_stack(Stack(vllm_ascend="0.11.0rc1", torch_npu="2.7.1.post1"))[0]
     assert [(m.component, m.severity) for m in newer] == [("torch_npu", "WARN")]
     assert "untested" in newer[0].expected
 
 
 def test_local_labels_are_ignored():
-    mismatches, _ = compat.check_stack(Stack(vllm_ascend="0.7.1rc1", vllm="0.7.1+empty", torch="2.5.1+cpu",
-                                             torch_npu="2.5.1.dev20250218"))
+    mismatches, _ = compat.check_stack(Stack(vllm_ascend="0.7.1rc1", vllm="0.7.1+empty", torch="2.5.1+cpu"))
     assert mismatches == []
-    assert compat.check_stack(Stack(vllm_ascend="0.18.0", torch_npu="2.9.0.post1"))[0] == []
+    assert compat.check_stack(Stack(vllm_ascend="0.18.0", torch_npu="2.9.0.post1+git4c901a4"))[0] == []
 
 
 def test_vllm_may_be_any_version_the_row_names():
     for vllm in ("0.10.1", "0.10.1.1"):
         assert compat.check_stack(Stack(vllm_ascend="0.10.1rc1", vllm=vllm))[0] == []
-    bad = compat.check_stack(Stack(vllm_ascend="0.10.1rc1", vllm="0.10.2"))[0]
-    assert bad[0].severity == "FAIL" and "0.10.1 or 0.10.1.1" in bad[0].expected
+    bad = compat.check_stack(Stack(vllm_ascend="0.10.1rc1", vllm="0.9.2"))[0]
+    assert bad[0].severity == "FAIL" and "==0.10.1 || ==0.10.1.1" in bad[0].expected
 
 
-def test_python_outside_the_range_fails():
+def test_python_outside_every_range_fails():
     mismatches, _ = compat.check_stack(Stack(vllm_ascend="0.12.0rc1", python="3.9.21 (main, Jan 1 2025)"))
     assert [(m.component, m.found, m.severity) for m in mismatches] == [("python", "3.9.21", "FAIL")]
     assert compat.check_stack(Stack(vllm_ascend="0.23.0rc1", python="3.12.1"))[0] == []
-    assert compat.check_stack(Stack(vllm_ascend="0.20.2rc1", python="3.12.1"))[0][0].component == "python"
+    assert _severities(Stack(vllm_ascend="0.20.2rc1", python="3.13.1")) == [("python", "FAIL")]
 
 
 def test_cann_older_fails_newer_warns():
-    older = compat.check_stack(Stack(vllm_ascend="0.11.0rc1", cann="8.2.RC1"))[0]
-    assert [(m.component, m.severity) for m in older] == [("cann", "FAIL")]
+    assert _severities(Stack(vllm_ascend="0.11.0rc1", cann="8.2.RC1")) == [("cann", "FAIL")]
     newer = compat.check_stack(Stack(vllm_ascend="0.11.0rc1", cann="8.3.RC2"))[0]
     assert [(m.component, m.severity) for m in newer] == [("cann", "WARN")]
-    same = compat.check_stack(Stack(vllm_ascend="0.11.0rc2", cann="8.3.rc2"))[0]
-    assert same == []
+    assert compat.check_stack(Stack(vllm_ascend="0.11.0rc2", cann="8.3.rc2"))[0] == []
 
 
-def test_unknown_release_is_undecided():
-    mismatches, note = compat.check_stack(Stack(vllm_ascend="0.99.0", torch_npu="1.0"))
-    assert mismatches == [] and "0.99.0" in note
+def test_release_newer_than_the_data_warns_against_the_newest_row():
+    newest = compat.newest_release()
+    mismatches, note = compat.check_stack(Stack(vllm_ascend="0.99.0", torch_npu="2.5.1"))
+    assert note is None
+    assert [(m.component, m.severity) for m in mismatches] == [("vllm_ascend", "WARN"), ("torch_npu", "WARN")]
+    assert "older than this release" in mismatches[0].expected and "tools.compat_gen" in mismatches[0].expected
+    assert newest["tag"] in mismatches[1].expected
+    alone, _ = compat.check_stack(Stack(vllm_ascend="0.99.0"))
+    assert [(m.component, m.severity) for m in alone] == [("vllm_ascend", "WARN")]
+
+
+def test_no_release_or_a_development_build_is_undecided():
     mismatches, note = compat.check_stack(Stack(vllm_ascend="0.11.0rc1.dev103+gdaa4dd0a5.d20251020",
                                                 torch_npu="2.7.1.dev20250724"))
     assert mismatches == [] and "development build" in note
@@ -235,8 +256,17 @@ def test_driver_is_checked_even_without_a_release():
     mismatches, note = compat.check_stack(Stack(cann="9.0.0", driver="25.3.rc1"))
     assert note is not None
     assert [(m.component, m.severity) for m in mismatches] == [("driver", "FAIL")]
-    assert mismatches[0].expected.startswith("25.5.1 or newer")
+    assert mismatches[0].expected.startswith("25.5.0 or newer")
     assert "hicann/release-management" in mismatches[0].source
+
+
+def test_disagreeing_huawei_notes_fail_only_below_the_permissive_floor():
+    """CANN 9.0.x's notes ask for HDK 25.5.1, CANN 9.1.0's accept 25.5.x: 25.5.0 warns, older fails."""
+    for cann in ("8.5.2", "9.0.0", "9.0.1"):
+        assert _severities(Stack(cann=cann, driver="25.5.0")) == [("driver", "WARN")]
+        assert _severities(Stack(cann=cann, driver="25.3.rc1")) == [("driver", "FAIL")]
+        assert _severities(Stack(cann=cann, driver="25.5.1")) == []
+    assert _severities(Stack(cann="9.1.0", driver="25.5.0")) == []
 
 
 def test_driver_uses_the_rows_cann_when_the_stack_has_none():
@@ -245,11 +275,11 @@ def test_driver_uses_the_rows_cann_when_the_stack_has_none():
     assert "of vllm-ascend v0.13.0" in mismatches[0].expected
 
 
-def test_paired_driver_is_a_warning_and_inferred_floor_says_so():
-    mismatches, _ = compat.check_stack(Stack(cann="8.5.0", driver="25.2.0"))
-    assert mismatches[0].severity == "WARN"
-    mismatches, _ = compat.check_stack(Stack(cann="8.3.RC1", driver="24.1.rc3"))
-    assert mismatches[0].severity == "WARN" and "nearest older release" in mismatches[0].expected
+def test_paired_and_inferred_driver_floors_only_warn():
+    assert _severities(Stack(cann="8.5.0", driver="25.2.0")) == [("driver", "WARN")]
+    for cann in ("8.3.RC1", "8.3.RC2", "8.5.1", "9.1.0-beta.1"):
+        mismatches, _ = compat.check_stack(Stack(cann=cann, driver="24.1.rc3"))
+        assert mismatches[0].severity == "WARN" and "nearest older release" in mismatches[0].expected, cann
     assert compat.check_stack(Stack(cann="8.5.0", driver="25.5.0"))[0] == []
     assert compat.check_stack(Stack(cann="8.5.0", driver="26.0.rc1"))[0] == []
 
@@ -268,7 +298,7 @@ def test_unreadable_versions_warn_instead_of_crashing():
 
 @pytest.mark.parametrize("cann, driver", [
     ("8.0.0", "24.1.rc2"), ("8.1.RC1", "24.1.rc2"), ("8.2.RC1", "25.0.rc1"), ("8.5.0", "25.5.0"),
-    ("8.5.2", "25.5.1"), ("9.0.0", "25.5.1"), ("CANN 9.0.1", "25.5.1"), ("8.2.rc1", "25.0.rc1"),
+    ("8.5.2", "25.5.0"), ("9.0.0", "25.5.0"), ("CANN 9.0.1", "25.5.0"), ("8.2.rc1", "25.0.rc1"),
 ])
 def test_min_driver_for_cann_records(cann, driver):
     assert compat.min_driver_for_cann(cann) == driver

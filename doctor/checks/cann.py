@@ -68,14 +68,30 @@ def check_cann_driver(facts: Facts, intent: Intent):
     except ValueError:
         return skipped(f"cannot compare driver version {driver!r} with {minimum}", evidence)
     if not older:
-        return passed(f"driver {driver} meets CANN {cann}'s minimum {minimum}", evidence)
+        return _stricter_note(driver, cann, entry, evidence)
     fix = (f"Upgrade the driver and firmware to {minimum} or newer (Ascend HDK), or use a CANN release "
            "that supports this driver.")
-    # Only release notes that state a minimum justify a FAIL; a pairing from install guides is advice.
+    # Only release notes that state a minimum justify a FAIL; a pairing from install guides is advice,
+    # and a row inferred from another CANN release is a guess.
     if entry["kind"] == "minimum" and not entry.get("inferred_from"):
         return failed(f"driver {driver} is older than CANN {cann} needs ({minimum} or newer)", evidence, fix)
+    if entry["kind"] == "inferred" or entry.get("inferred_from"):
+        return warned(f"driver {driver} is older than the {minimum} taken for CANN {cann} from CANN "
+                      f"{entry.get('inferred_from') or entry['cann']} (no Huawei note on record for it)",
+                      evidence, fix)
     return warned(f"driver {driver} is older than the {minimum} that CANN {entry['cann']} is released with",
                   evidence, fix)
+
+
+def _stricter_note(driver: str, cann: str, entry: dict, evidence: str):
+    """Past the permissive floor; a stricter Huawei note can still warn (see the CANN003 runbook)."""
+    stricter = entry.get("warn_below")
+    if stricter and compat.compare_ascend_versions(driver, stricter) < 0:
+        return warned(f"driver {driver} is older than the {stricter} one of Huawei's notes asks for with "
+                      f"CANN {cann}; another accepts it", f"{evidence}; {entry.get('note', '')}; stricter note: "
+                      f"{_url({'source': entry.get('warn_source')})}",
+                      f"Upgrade the driver and firmware to {stricter} or newer (Ascend HDK) to satisfy both notes.")
+    return passed(f"driver {driver} meets CANN {cann}'s minimum {entry['driver']}", evidence)
 
 
 def _url(entry: dict) -> str:
