@@ -147,6 +147,8 @@ def judge(component: str, found: str, claims: list[dict]) -> Verdict | None:
     if not accepting:
         if component != "python" and _newer_than_all(component, key, deciding):
             return Verdict(WARN, f"newer than any source names, untested: {everything}", deciding[0]["url"])
+        if not rejecting:      # only images name it, and an image's choice rules nothing out
+            return Verdict(WARN, f"not what the official images ship: {everything}", deciding[0]["url"])
         return Verdict(FAIL, f"outside what every source allows: {everything}", rejecting[0]["url"])
     asked_for = [c for c in upgrades if accepts(component, c["says"], key)]
     pending = [c for c in upgrades if _older_than(component, key, c)]
