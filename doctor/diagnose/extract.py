@@ -16,8 +16,8 @@ MAX_PIECES = 20               # of one kind: enough to read, not a list the size
 
 _FENCE = re.compile(r"^[ \t>]*(?:```|~~~)", re.M)
 _NPU_SMI_HEADER = re.compile(r"^[ \t]*\|[ \t]*npu-smi[ \t]+\S+[ \t]+Version:", re.M)
-_COLLECT_ENV = re.compile(r"^.*?(?:Collecting environment information|^PyTorch version:[ \t]|"
-                          r"^vLLM Version[ \t]*:|^vLLM Ascend Version[ \t]*:)", re.M)
+_COLLECT_ENV = re.compile(r"Collecting environment information|^(?:PyTorch version:[ \t]|"
+                          r"vLLM (?:Ascend )?Version[ \t]*:)", re.M)
 _DEV_LINE = re.compile(r"^[ \t]*[cbl-][rwxsStT-]{9}[.+@]?[ \t]+\d.*?"
                        r"\b(?:davinci\d*|davinci_manager|devmm_svm|hisi_hdc)\b.*$", re.M)
 _DRIVER_INFO = re.compile(r"^[ \t]*Version=\S+[ \t]*\n(?:[ \t]*\w+=.*\n){0,4}?[ \t]*ascendhal_version=", re.M)
@@ -32,10 +32,11 @@ _PIP_SHOW = re.compile(rf"^Name:[ \t]*({_PACKAGE_NAMES})[ \t]*\nVersion:[ \t]*(\
 _ENV_PREFIXES = r"ASCEND_|HCCL_|HCCN_|VLLM_|PYTORCH_NPU_|TASK_QUEUE|CPU_AFFINITY|OMP_|GLOO_|NPU_|TORCH_"
 _ENV_LINE = re.compile(rf"^[ \t$#>]*(?:export[ \t]+|set[ \t]+)?((?:{_ENV_PREFIXES})[A-Z0-9_]*|LD_PRELOAD)"
                        r"=([^\n]*)$", re.M)
-_DOCKER_RUN = re.compile(r"(?:^|[\s$#>;&|`(])(?:sudo[ \t]+)?(?:docker|nerdctl|podman|isula)[ \t]+"
-                         r"(?:container[ \t]+)?run\b", re.M)
-_VLLM_SERVE = re.compile(r"\bvllm[ \t]+serve\b|\bpython[\d.]*[ \t]+-m[ \t]+vllm\.entrypoints\.(?:openai\.)?api_server\b")
-_TRACEBACK = re.compile(r"^(.*?)Traceback \(most recent call last\):", re.M)
+# Literal first: a pattern that opens with a class or \b is tried at every position of a 10 MB log.
+_DOCKER_RUN = re.compile(r"(?:docker|nerdctl|podman|isula)[ \t]+(?:container[ \t]+)?run\b")
+_VLLM_SERVE = re.compile(r"vllm[ \t]+serve\b|python[\d.]*[ \t]+-m[ \t]+vllm\.entrypoints\.(?:openai\.)?api_server\b")
+_COMMAND_BEFORE = " \t\n$#>;&|`('\""
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):")
 _PYTHON_VERSION = re.compile(r"^Python version:[ \t]*(\d+\.\d+\.\d+)", re.M)
 
 
@@ -94,30 +95,42 @@ class Paste:
         return self.text[self.line_start(pos):self.line_end(pos)]
 
 
+def _finditer(pattern: re.Pattern, text: str, *needles: str):
+    """pattern.finditer(text), skipped outright when none of the literals it needs is in the text."""
+    if needles and not any(n in text for n in needles):
+        return iter(())
+    return pattern.finditer(text)
+
+
 def extract(paste: Paste) -> Extracted:
     found = Extracted()
     text = paste.text
-    found.npu_smi = _blocks(paste, _NPU_SMI_HEADER, "npu-smi info", _npu_smi_block)
-    found.collect_env = _blocks(paste, _COLLECT_ENV, "collect_env", _report_block)[:1]
-    found.dev_listing = _lines(paste, _DEV_LINE, "ls -l /dev")
-    found.driver_info = _blocks(paste, _DRIVER_INFO, "driver version.info", _key_value_block)
-    found.firmware_info = _blocks(paste, _FIRMWARE_INFO, "firmware version.info", _key_value_block)
-    found.install_info = _blocks(paste, _INSTALL_INFO, "ascend_install.info", _key_value_block)
+    found.npu_smi = _blocks(paste, _finditer(_NPU_SMI_HEADER, text, "npu-smi"), "npu-smi info", _npu_smi_block)
+    found.collect_env = _blocks(paste, _finditer(_COLLECT_ENV, text, "Collecting environment", "PyTorch version:",
+                                                 "vLLM Version", "vLLM Ascend Version"),
+                                "collect_env", _report_block)[:1]
+    found.dev_listing = _lines(paste, _finditer(_DEV_LINE, text, "davinci", "devmm_svm", "hisi_hdc"), "ls -l /dev")
+    found.driver_info = _blocks(paste, _finditer(_DRIVER_INFO, text, "ascendhal_version="), "driver version.info",
+                                _key_value_block)
+    found.firmware_info = _blocks(paste, _finditer(_FIRMWARE_INFO, text, "firmware_version="),
+                                  "firmware version.info", _key_value_block)
+    found.install_info = _blocks(paste, _finditer(_INSTALL_INFO, text, "Driver_Install_Type="), "ascend_install.info",
+                                 _key_value_block)
     found.toolkit_version = [Piece("CANN toolkit", paste.line_of(m.start()), m.group(1))
-                             for m in _TOOLKIT_INFO.finditer(text)][:MAX_PIECES]
+                             for m in _finditer(_TOOLKIT_INFO, text, "package_name=")][:MAX_PIECES]
     found.packages = _packages(paste)
     found.env = _environment(paste)
     found.docker_run = _commands(paste, _DOCKER_RUN, "docker run")
     found.vllm_serve = _commands(paste, _VLLM_SERVE, "vllm serve")
     found.tracebacks = _tracebacks(paste)
-    version = _PYTHON_VERSION.search(text)
+    version = next(_finditer(_PYTHON_VERSION, text, "Python version:"), None)
     found.python = version.group(1) if version else None
     return found
 
 
-def _blocks(paste: Paste, marker: re.Pattern, kind: str, cut) -> list[Piece]:
+def _blocks(paste: Paste, matches, kind: str, cut) -> list[Piece]:
     pieces, covered = [], -1
-    for match in marker.finditer(paste.text):
+    for match in matches:
         if match.start() < covered:
             continue
         start, end = cut(paste, paste.line_start(match.start()))
@@ -160,9 +173,9 @@ def _key_value_block(paste: Paste, start: int) -> tuple[int, int]:
     return start, _following_lines(paste, start, lambda line: bool(_KEY_VALUE.fullmatch(line)))
 
 
-def _lines(paste: Paste, pattern: re.Pattern, kind: str) -> list[Piece]:
+def _lines(paste: Paste, found, kind: str) -> list[Piece]:
     matches = []
-    for match in pattern.finditer(paste.text):
+    for match in found:
         matches.append(match)
         if len(matches) == 64:
             break
@@ -177,8 +190,8 @@ def canonical(name: str) -> str:
 
 def _packages(paste: Paste) -> dict[str, Piece]:
     found: dict[str, Piece] = {}
-    for pattern in (_PIP_ROW, _PIP_SHOW):
-        for count, match in enumerate(pattern.finditer(paste.text)):
+    for pattern, needle in ((_PIP_ROW, ""), (_PIP_SHOW, "Name:")):
+        for count, match in enumerate(_finditer(pattern, paste.text, *filter(None, [needle]))):
             if count == 200:
                 break
             found.setdefault(canonical(match.group(1)), Piece("package", paste.line_of(match.start()),
@@ -197,10 +210,11 @@ def _environment(paste: Paste) -> dict[str, Piece]:
 
 
 def _commands(paste: Paste, pattern: re.Pattern, kind: str) -> list[Piece]:
-    pieces = []
-    for match in pattern.finditer(paste.text):
-        start = match.start() + (1 if paste.text[match.start()].isspace() or
-                                 paste.text[match.start()] in "$#>;&|`(" else 0)
+    pieces, text = [], paste.text
+    for match in pattern.finditer(text):
+        start = match.start()
+        if start and text[start - 1] not in _COMMAND_BEFORE:
+            continue          # part of a word: "mydocker run", "pyvllm serve"
         pieces.append(Piece(kind, paste.line_of(start), _joined_command(paste, start)))
         if len(pieces) == MAX_PIECES:
             break
@@ -225,7 +239,7 @@ def _tracebacks(paste: Paste) -> list[Piece]:
     """The line that ends each traceback: the first one after it that is not a frame."""
     pieces, text = [], paste.text
     for match in _TRACEBACK.finditer(text):
-        prefix = match.group(1)
+        prefix = text[paste.line_start(match.start()):match.start()]
         pos = paste.line_end(match.start()) + 1
         for _ in range(400):
             if pos >= len(text):

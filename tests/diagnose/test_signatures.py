@@ -42,7 +42,7 @@ SAMPLES = {
                "Ascend310P3. Please modify default socversion in run.sh"),
     "SIG011": ("https://github.com/gpustack/gpustack/issues/5014",
                "ValueError: System memory request exceeds memory available in /dev/shm."),
-    "SIG012": ("https://github.com/vllm-project/vllm-ascend/issues/9490",
+    "SIG012": ("https://github.com/AppDaemon/appdaemon/issues/283",
                "KeyError: 'getpwuid(): uid not found: 1000'"),
     "SIG013": ("https://github.com/vllm-project/vllm-ascend/issues/152",
                "ImportError: libatb.so: cannot open shared object file: No such file or directory"),
