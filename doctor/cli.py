@@ -131,6 +131,12 @@ def _add_parse(sub) -> None:
     parse.add_argument("file", nargs="?", default="-", help="a file, or - for standard input (default)")
 
 
+def _add_diagnose(sub) -> None:
+    diagnose = sub.add_parser("diagnose", help="name the root cause from pasted logs, reports and commands")
+    diagnose.add_argument("files", nargs="*", metavar="FILE", help="logs or pasted text (default, or -: standard input)")
+    diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON (ascend-doctor-diagnosis/1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -158,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
 
     _add_parse(sub)
+    _add_diagnose(sub)
 
     smoke = sub.add_parser("smoke", help="prove a vLLM service answers: /health, /v1/models, a chat completion")
     smoke.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")

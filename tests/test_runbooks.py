@@ -26,7 +26,9 @@ def test_every_code_has_a_complete_page(check):
 
 
 def test_no_page_without_a_code():
-    codes = {c.code for c in CATALOG} | {c.code for c in FLEET_CHECKS}
+    from doctor.diagnose.runbooks import codes as diagnose_codes
+
+    codes = {c.code for c in CATALOG} | {c.code for c in FLEET_CHECKS} | set(diagnose_codes())
     orphans = {p.stem for p in RUNBOOKS.glob("*.md")} - codes - {"README"}
     assert not orphans
 

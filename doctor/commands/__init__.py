@@ -12,6 +12,7 @@ COMMANDS = {
     "check": ("doctor.commands.check", "run"),
     "collect": ("doctor.commands.collect", "run"),
     "parse": ("doctor.commands.parse", "run"),
+    "diagnose": ("doctor.commands.diagnose", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "list-checks": ("doctor.commands.reference", "list_checks"),

@@ -47,13 +47,25 @@ def runbook(code: str) -> str | None:
 def explain(args, runtime: Runtime) -> int:
     check = find(args.code)
     if check is None:
-        raise UsageError(f"no check {args.code!r}; see `ascend-doctor list-checks`")
+        return _explain_diagnosis(args.code, runtime)
     page = runbook(check.code)
     if page is None:
         raise UsageError(f"the runbook page of {check.code} is not installed")
     print(page, file=runtime.stdout, end="" if page.endswith("\n") else "\n")
     if isinstance(check, Check):
         print(evidence_section(check), file=runtime.stdout)
+    return ExitStatus.OK
+
+
+def _explain_diagnosis(code: str, runtime: Runtime) -> int:
+    """The page of an error signature (SIG*) or a command rule (CMD*) of `diagnose`."""
+    from doctor.diagnose import runbooks
+
+    found = runbooks.name_of(code)
+    if found is None:
+        raise UsageError(f"no check or diagnose code {code!r}; see `ascend-doctor list-checks`")
+    page = runbook(found) or runbooks.render(found)
+    print(page, file=runtime.stdout, end="" if page.endswith("\n") else "\n")
     return ExitStatus.OK
 
 

@@ -31,7 +31,7 @@ def test_bad_arguments_exit_2_with_a_message(cli, capsys, argv, message):
     (["check", "--tp", "2", "--devices", "0,1,2"], "does not divide"),
     (["check", "--snapshot", "/nonexistent/snap"], "is not a directory"),
     (["check", "--root", "/nonexistent/root"], "is not a directory"),
-    (["explain", "NOPE001"], "no check 'NOPE001'"),
+    (["explain", "NOPE001"], "no check or diagnose code 'NOPE001'"),
     (["parse", "npu-smi-info", "/nonexistent/file"], "cannot read /nonexistent/file"),
 ])
 def test_user_mistakes_exit_2_without_traceback(cli, argv, message):
