@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tools.compat_gen import drivers, matrix, readers
+from tools.compat_gen.excerpts import excerpt
 from tools.compat_gen.generate import generate, render
 from tools.compat_gen.upstream import SOURCES_NOTE, Fixtures
 
@@ -35,6 +36,20 @@ def test_every_recorded_file_is_named_with_its_tag_and_commit():
         assert len(entry["commit"]) == 40 and entry["date"][:2] == "20"
     for tag in ("v0.23.0", "v0.24.0rc1", "v0.25.1rc1"):
         assert tag in note["tags"]
+
+
+def test_recorded_files_hold_only_the_lines_the_generator_reads():
+    for path in (p for p in UPSTREAM.rglob("*") if p.is_file() and p.name != SOURCES_NOTE):
+        text = path.read_text(encoding="utf-8")
+        assert excerpt(path.name, text) == text, path
+
+
+def test_an_excerpt_keeps_the_facts_and_the_gaps_between_tables():
+    page = "# Title\nsome prose\n| vLLM Ascend | CANN |\n|---|---|\n| v0.9.0 | 8.1.RC1 |\nmore prose\n\n| other |\n"
+    assert excerpt("docs/source/community/versioning_policy.md", page) == (
+        "\n| vLLM Ascend | CANN |\n|---|---|\n| v0.9.0 | 8.1.RC1 |\n\n| other |\n")
+    setup = 'import os\nsetup(\n    python_requires=">=3.9",\n    "Programming Language :: Python :: 3.10",\n)\n'
+    assert excerpt("setup.py", setup) == '\n    python_requires=">=3.9",\n    "Programming Language :: Python :: 3.10",\n\n'
 
 
 def test_dockerfiles_give_the_base_image_cann_python_and_torch_npu():

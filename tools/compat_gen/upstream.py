@@ -1,8 +1,9 @@
 """Where the upstream files come from: a git clone of vllm-ascend, or the recorded fixtures.
 
 Both give the same three things: the release tags (with commit and date), a file's text at a
-tag, and the repository's public URL for citing it.  `Recorder` wraps a clone and keeps a
-copy of every file read, so the tests can replay the generator offline.
+tag, and the repository's public URL for citing it.  `Recorder` wraps a clone and keeps the
+lines the readers use of every file read (tools/compat_gen/excerpts.py), so the tests can
+replay the generator offline.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
+
+from tools.compat_gen.excerpts import excerpt
 
 REPO_URL = "https://github.com/vllm-project/vllm-ascend"
 SOURCES_NOTE = "SOURCES.json"
@@ -118,6 +121,7 @@ class Recorder:
     def read(self, tag: Tag, path: str) -> str | None:
         text = self.source.read(tag, path)
         if text is not None:
+            text = excerpt(path, text)       # the generator sees what the fixtures will hold
             target = self.root / tag.name / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
@@ -126,7 +130,7 @@ class Recorder:
 
     def write_note(self) -> None:
         note = {"repo": REPO_URL,
-                "note": "Files of vllm-ascend as tools/compat_gen read them: <tag>/<path> is the file at that tag.",
+                "note": "Excerpts of vllm-ascend files as tools/compat_gen read them: <tag>/<path> holds the lines of the file at that tag that the generator takes facts from (tools/compat_gen/excerpts.py).",
                 "tags": {t.name: {"commit": t.commit, "date": t.date, "files": sorted(self._read.get(t.name, ()))}
                          for t in self._tags}}
         (self.root / SOURCES_NOTE).write_text(json.dumps(note, indent=1, sort_keys=True) + "\n", encoding="utf-8")
