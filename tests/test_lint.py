@@ -13,6 +13,8 @@ MAX_FUNCTION_LINES = 60
 def test_python_has_no_unused_names_or_undefined_ones():
     """pyflakes' rules over the Python side (unused imports and variables, undefined names)."""
     done = subprocess.run([tool("ruff"), "check", "--no-cache", "--select", "F,E9", "--output-format", "concise",
+                           # the recorded upstream excerpts include pyproject.toml files ruff would read as config
+                           "--extend-exclude", "tests/fixtures",
                            "doctor", "tests", "bench", "filter_plugins", "tools"],
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
