@@ -142,6 +142,9 @@ CASES = [
          "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n"
          "        build op model failed, result = 500001[FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n"
          "Aborted (core dumped)\n", shown=False),
+    Case("https://github.com/gpustack/gpustack/issues/1432",
+         "the worker container saw no NPUs: the Ascend Docker runtime was not installed; installing it fixed it",
+         "1. 8 Ascend 910b chips\n2. Driver: CANN 8.0.0-alpha3\n3. gpustack version: v0.5.1\n", shown=False),
     # -- healthy environments: model bugs, feature limits, accuracy questions ------------------------------
     Case("https://github.com/vllm-project/vllm-ascend/issues/7749", "a GLM-5 P/D code bug, fixed in vllm-ascend",
          "(Worker_DP0_TP1_EP1 pid=43727) ERROR 2026-03-27 12:01:24.475 [multiproc_executor.py:932] WorkerProc hit "
