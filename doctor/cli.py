@@ -137,6 +137,15 @@ def _add_diagnose(sub) -> None:
     diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON (ascend-doctor-diagnosis/1)")
 
 
+def _add_bundle(sub) -> None:
+    bundle = sub.add_parser("bundle", help="write a support bundle: snapshot, check report, diagnosis of logs")
+    _add_target_args(bundle)
+    bundle.add_argument("-o", "--output", required=True, metavar="FILE", help="the .tar.gz to write")
+    bundle.add_argument("--snapshot", metavar="DIR", help="bundle a snapshot written by `collect` instead of this host")
+    bundle.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    bundle.add_argument("logs", nargs="*", metavar="LOG", help="logs or pasted text to diagnose and include")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -165,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_parse(sub)
     _add_diagnose(sub)
+    _add_bundle(sub)
 
     smoke = sub.add_parser("smoke", help="prove a vLLM service answers: /health, /v1/models, a chat completion")
     smoke.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")

@@ -255,3 +255,45 @@ def _redact_userinfo(text: str, word_end: re.Pattern) -> str:
         match = _USERINFO.search(text, pos)
     out.append(text[pos:])
     return "".join(out)
+
+
+MIN_SECRET_VALUE = 6      # shorter values, redacted everywhere, would cut up ordinary words and numbers
+
+
+def secret_values(text: str) -> set[str]:
+    """The secrets the rules find in `text` (values of secret names and flags, tokens by their form),
+    so that they can be taken out wherever else they recur."""
+    found: set[str] = set()
+    lower = _lower(text)
+    hit = _FIRST_HINT.search(lower)
+    while hit:
+        block = _HINTED_LINES.match(lower, text.rfind("\n", 0, hit.start()) + 1)
+        found |= _block_secrets(text[block.start():block.end()])
+        hit = _FIRST_HINT.search(lower, block.end())
+    return {v for v in found if len(v) >= MIN_SECRET_VALUE and v not in _LITERAL and REDACTED not in v
+            and v.lower() not in ("bearer", "basic")}     # `Authorization: Bearer X` names its scheme
+
+
+def _block_secrets(block: str) -> set[str]:
+    found = {m.group() for m in _TOKEN.finditer(block)}
+    found |= {m.group().split(None, 1)[-1] for m in _SCHEME.finditer(block)}
+    found |= {_unquoted(m.group(2)) for m in _FLAG_VALUE.finditer(block)}
+    for pattern in (_QUOTED_ASSIGN, _BARE_ASSIGN):
+        found |= {_unquoted(m.group(pattern.groups)) for m in pattern.finditer(block)
+                  if is_secret_name(m.group(pattern.groups - 1))}
+    return found
+
+
+def _unquoted(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def redact_values(text: str, values: set[str]) -> str:
+    """Every occurrence of each value, also as it is written inside a JSON string, made REDACTED."""
+    forms = {f for v in values for f in (v, json.dumps(v)[1:-1]) if f}
+    if not forms:
+        return text
+    pattern = re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
+    return pattern.sub(REDACTED, text)

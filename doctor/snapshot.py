@@ -144,15 +144,17 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def read(directory: str) -> Evidence:
-    """A snapshot is untrusted input: only its own regular files are read, each and all within limits."""
+def read(directory: str, redact: bool = True) -> Evidence:
+    """A snapshot is untrusted input: only its own regular files are read, each and all within limits.
+    `redact=False` keeps what the files hold, for finding the secret values to take out elsewhere."""
     manifest = _load_manifest(directory)
     meta = manifest.get("meta")
     evidence = Evidence(meta=meta if isinstance(meta, dict) else {})
     budget = Budget(TOTAL_OUTPUT_LIMIT)
     for index, entry in enumerate(manifest["items"]):
         # Redacted again: a snapshot from elsewhere may not have been written by this redaction.
-        evidence.add(redact_observation(_observation(directory, entry, index, budget)))
+        obs = _observation(directory, entry, index, budget)
+        evidence.add(redact_observation(obs) if redact else obs)
     return evidence
 
 

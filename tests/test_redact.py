@@ -283,3 +283,14 @@ def test_no_input_makes_redaction_superlinear(unit):
     small, large = (min(timed(fill(unit, size)) for _ in range(2)) for size in (FOUR_MIB // 16, FOUR_MIB // 4))
     assert large < 1.0, f"{unit!r}: {large:.2f} s for 1 MiB"
     assert large < max(8 * small, 0.25), f"{unit!r}: {small:.3f} s for 256 KiB, {large:.3f} s for 1 MiB"
+
+
+def test_secret_values_are_found_and_taken_out_wherever_they_recur():
+    from doctor.redact import redact_values, secret_values
+
+    text = ('{"HF_TOKEN": "abcdef123456", "PATH": "/bin"}\nexport OBS_SK=zzzsecretzz\n'
+            "vllm serve m --api-key 'myapikey99'\nAuthorization: Bearer qwertyuiop123\npassword: x1\n")
+    values = secret_values(text)
+    assert values == {"abcdef123456", "zzzsecretzz", "myapikey99", "qwertyuiop123"}
+    assert redact_values('ran with abcdef123456 {"k": "zzzsecretzz"}', values) == \
+        'ran with <redacted> {"k": "<redacted>"}'

@@ -115,6 +115,10 @@ def chips_in_scope(facts: Facts, intent: Intent):
     return info, [c for c in info.chips if c.device_index in intent.devices]
 
 
+# npu-smi's health states beyond OK and Warning (Huawei's npu-smi reference, see docs/runbooks/DEV004.md).
+FAILING_HEALTH = {"ALARM", "CRITICAL", "UNKNOWN"}
+
+
 def check_chip_health(facts: Facts, intent: Intent):
     info, chips = chips_in_scope(facts, intent)
     if not chips:
@@ -128,9 +132,13 @@ def check_chip_health(facts: Facts, intent: Intent):
            "reset the chip (`npu-smi set -t reset -i NPU -c CHIP`) or move the service to healthy chips "
            "with --devices.")
     evidence = rows + (("\n" + detail) if detail else "")
-    if any(c.health.upper() != "WARNING" for c in sick):
+    if any(c.health.upper() in FAILING_HEALTH for c in sick):
         return failed(f"{len(sick)} chip(s) unhealthy", evidence, fix)
-    return warned(f"{len(sick)} chip(s) report Warning", evidence, fix)
+    if all(c.health.upper() == "WARNING" for c in sick):
+        return warned(f"{len(sick)} chip(s) report Warning", evidence, fix)
+    # A word npu-smi never prints (a retyped paste's "0K", a garbled row) cannot prove a sick chip.
+    return warned(f"{len(sick)} chip(s) report a health state npu-smi does not print", evidence,
+                  "Run `npu-smi info` again and read the Health column; " + fix)
 
 
 def _health_details(facts: Facts, chips) -> str:

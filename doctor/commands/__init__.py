@@ -13,6 +13,7 @@ COMMANDS = {
     "collect": ("doctor.commands.collect", "run"),
     "parse": ("doctor.commands.parse", "run"),
     "diagnose": ("doctor.commands.diagnose", "run"),
+    "bundle": ("doctor.commands.bundle", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "list-checks": ("doctor.commands.reference", "list_checks"),

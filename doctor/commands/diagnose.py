@@ -10,6 +10,12 @@ from doctor.runtime import Runtime
 
 def read_all(names: list[str], runtime: Runtime):
     """The inputs' clean text joined, and what each was; the total is bounded by LIMIT."""
+    texts, inputs = read_each(names, runtime)
+    return "\n".join(texts), inputs
+
+
+def read_each(names: list[str], runtime: Runtime):
+    """Each input's clean text, and what each was; the total is bounded by LIMIT."""
     from doctor.diagnose.run import Input
 
     texts, inputs, left = [], [], LIMIT
@@ -27,7 +33,7 @@ def read_all(names: list[str], runtime: Runtime):
             raise UsageError(str(exc)) from None
         texts.append(text)
         inputs.append(Input(input_name(name), encoding, len(raw)))
-    return "\n".join(texts), inputs
+    return texts, inputs
 
 
 def run(args, runtime: Runtime) -> int:

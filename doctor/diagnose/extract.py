@@ -3,10 +3,14 @@ package lists, environment variables, docker run and vllm serve commands, traceb
 
 Every search is one regular expression run over the whole text (linear, in C), so a 10 MB log
 costs a few scans; a piece is then cut out around where its marker matched, within a line limit.
+Each pattern opens with a literal: `\n` for those anchored at a line start (run over `Paste.lined`,
+the text after a newline), a word for the others, so the engine jumps between candidates instead of
+trying every position.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 
@@ -14,30 +18,39 @@ MAX_BLOCK_LINES = 1500        # an npu-smi table of 16 chips with processes, a c
 MAX_COMMAND_CHARS = 64 * 1024
 MAX_PIECES = 20               # of one kind: enough to read, not a list the size of a log
 
-_FENCE = re.compile(r"^[ \t>]*(?:```|~~~)", re.M)
-_NPU_SMI_HEADER = re.compile(r"^[ \t]*\|[ \t]*npu-smi[ \t]+\S+[ \t]+Version:", re.M)
+
+def _at_line_start(body: str, flags: int = 0) -> re.Pattern:
+    """`body` anchored at a line start, for `Paste.lined`: a match starts at the newline before the
+    line, which is where the line starts in `Paste.text`."""
+    return re.compile(rf"\n(?:{body})", flags | re.M)
+
+
+_FENCE = _at_line_start(r"[ \t>]*(?:```|~~~)")
+_NPU_SMI_HEADER = _at_line_start(r"[ \t]*\|[ \t]*npu-smi[ \t]+\S+[ \t]+Version:")
 _COLLECT_ENV = re.compile(r"Collecting environment information|^(?:PyTorch version:[ \t]|"
                           r"vLLM (?:Ascend )?Version[ \t]*:)", re.M)
-_DEV_LINE = re.compile(r"^[ \t]*[cbl-][rwxsStT-]{9}[.+@]?[ \t]+\d.*?"
-                       r"\b(?:davinci\d*|davinci_manager|devmm_svm|hisi_hdc)\b.*$", re.M)
-_DRIVER_INFO = re.compile(r"^[ \t]*Version=\S+[ \t]*\n(?:[ \t]*\w+=.*\n){0,4}?[ \t]*ascendhal_version=", re.M)
-_FIRMWARE_INFO = re.compile(r"^[ \t]*Version=\S+[ \t]*\n[ \t]*firmware_version=", re.M)
-_INSTALL_INFO = re.compile(r"^[ \t]*(?:UserName=\S*\n[ \t]*UserGroup=\S*\n[ \t]*)?Driver_Install_Type=", re.M)
-_TOOLKIT_INFO = re.compile(r"^[ \t]*package_name=Ascend-cann-toolkit[ \t]*\n[ \t]*version=(\S+)", re.M | re.I)
+_DEV_LINE = _at_line_start(r"[ \t]*[cbl-][rwxsStT-]{9}[.+@]?[ \t]+\d.*?"
+                       r"\b(?:davinci\d*|davinci_manager|devmm_svm|hisi_hdc)\b.*$")
+_DRIVER_INFO = _at_line_start(r"[ \t]*Version=\S+[ \t]*\n(?:[ \t]*\w+=.*\n){0,4}?[ \t]*ascendhal_version=")
+_FIRMWARE_INFO = _at_line_start(r"[ \t]*Version=\S+[ \t]*\n[ \t]*firmware_version=")
+_INSTALL_INFO = _at_line_start(r"[ \t]*(?:UserName=\S*\n[ \t]*UserGroup=\S*\n[ \t]*)?Driver_Install_Type=")
+_TOOLKIT_INFO = _at_line_start(r"[ \t]*package_name=Ascend-cann-toolkit[ \t]*\n[ \t]*version=(\S+)", re.I)
 _KEY_VALUE = re.compile(r"[ \t]*[\w.]+=.*")
 _PACKAGE_NAMES = r"torch|torch[-_]npu|vllm|vllm[-_]ascend|numpy|transformers|triton[-_]ascend|mindie[-\w]*"
-_PIP_ROW = re.compile(rf"^[ \t]*(?:\[(?:pip3?|conda)\][ \t]+)?({_PACKAGE_NAMES})(?:[ \t]+|==)(\d[\w.+!-]*)[ \t]*\S*[ \t]*$",
-                      re.M | re.I)
-_PIP_SHOW = re.compile(rf"^Name:[ \t]*({_PACKAGE_NAMES})[ \t]*\nVersion:[ \t]*(\S+)", re.M | re.I)
+_PIP_ROW = _at_line_start(rf"[ \t]*(?:\[(?:pip3?|conda)\][ \t]+)?({_PACKAGE_NAMES})(?:[ \t]+|==)(\d[\w.+!-]*)[ \t]*\S*[ \t]*$",
+                         re.I)
+_PIP_SHOW = _at_line_start(rf"Name:[ \t]*({_PACKAGE_NAMES})[ \t]*\nVersion:[ \t]*(\S+)", re.I)
 _ENV_PREFIXES = r"ASCEND_|HCCL_|HCCN_|VLLM_|PYTORCH_NPU_|TASK_QUEUE|CPU_AFFINITY|OMP_|GLOO_|NPU_|TORCH_"
-_ENV_LINE = re.compile(rf"^[ \t$#>]*(?:export[ \t]+|set[ \t]+)?((?:{_ENV_PREFIXES})[A-Z0-9_]*|LD_PRELOAD)"
-                       r"=([^\n]*)$", re.M)
-# Literal first: a pattern that opens with a class or \b is tried at every position of a 10 MB log.
-_DOCKER_RUN = re.compile(r"(?:docker|nerdctl|podman|isula)[ \t]+(?:container[ \t]+)?run\b")
-_VLLM_SERVE = re.compile(r"vllm[ \t]+serve\b|python[\d.]*[ \t]+-m[ \t]+vllm\.entrypoints\.(?:openai\.)?api_server\b")
+_ENV_LINE = _at_line_start(rf"[ \t$#>]*(?:export[ \t]+|set[ \t]+)?((?:{_ENV_PREFIXES})[A-Z0-9_]*|LD_PRELOAD)"
+                         r"=([^\n]*)$")
+# One pattern per opening word: an alternation at the start is tried at every position of a 10 MB log.
+_DOCKER_RUN = tuple(re.compile(rf"{tool}[ \t]+(?:container[ \t]+)?run\b")
+                    for tool in ("docker", "nerdctl", "podman", "isula"))
+_VLLM_SERVE = (re.compile(r"vllm[ \t]+serve\b"),
+               re.compile(r"python[\d.]*[ \t]+-m[ \t]+vllm\.entrypoints\.(?:openai\.)?api_server\b"))
 _COMMAND_BEFORE = " \t\n$#>;&|`('\""
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\):")
-_PYTHON_VERSION = re.compile(r"^Python version:[ \t]*(\d+\.\d+\.\d+)", re.M)
+_PYTHON_VERSION = _at_line_start(r"Python version:[ \t]*(\d+\.\d+\.\d+)")
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,15 @@ class Paste:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._lined: str | None = None
+
+    @property
+    def lined(self) -> str:
+        """The text after a newline, so that every line, the first too, follows a `\\n`; a position
+        in it is that of the next character in `text`."""
+        if self._lined is None:
+            self._lined = "\n" + self.text
+        return self._lined
 
     def line_of(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
@@ -104,26 +126,26 @@ def _finditer(pattern: re.Pattern, text: str, *needles: str):
 
 def extract(paste: Paste) -> Extracted:
     found = Extracted()
-    text = paste.text
-    found.npu_smi = _blocks(paste, _finditer(_NPU_SMI_HEADER, text, "npu-smi"), "npu-smi info", _npu_smi_block)
+    text, lined = paste.text, paste.lined
+    found.npu_smi = _blocks(paste, _finditer(_NPU_SMI_HEADER, lined, "npu-smi"), "npu-smi info", _npu_smi_block)
     found.collect_env = _blocks(paste, _finditer(_COLLECT_ENV, text, "Collecting environment", "PyTorch version:",
                                                  "vLLM Version", "vLLM Ascend Version"),
                                 "collect_env", _report_block)[:1]
-    found.dev_listing = _lines(paste, _finditer(_DEV_LINE, text, "davinci", "devmm_svm", "hisi_hdc"), "ls -l /dev")
-    found.driver_info = _blocks(paste, _finditer(_DRIVER_INFO, text, "ascendhal_version="), "driver version.info",
+    found.dev_listing = _lines(paste, _finditer(_DEV_LINE, lined, "davinci", "devmm_svm", "hisi_hdc"), "ls -l /dev")
+    found.driver_info = _blocks(paste, _finditer(_DRIVER_INFO, lined, "ascendhal_version="), "driver version.info",
                                 _key_value_block)
-    found.firmware_info = _blocks(paste, _finditer(_FIRMWARE_INFO, text, "firmware_version="),
+    found.firmware_info = _blocks(paste, _finditer(_FIRMWARE_INFO, lined, "firmware_version="),
                                   "firmware version.info", _key_value_block)
-    found.install_info = _blocks(paste, _finditer(_INSTALL_INFO, text, "Driver_Install_Type="), "ascend_install.info",
+    found.install_info = _blocks(paste, _finditer(_INSTALL_INFO, lined, "Driver_Install_Type="), "ascend_install.info",
                                  _key_value_block)
     found.toolkit_version = [Piece("CANN toolkit", paste.line_of(m.start()), m.group(1))
-                             for m in _finditer(_TOOLKIT_INFO, text, "package_name=")][:MAX_PIECES]
+                             for m in _finditer(_TOOLKIT_INFO, lined, "package_name=")][:MAX_PIECES]
     found.packages = _packages(paste)
     found.env = _environment(paste)
     found.docker_run = _commands(paste, _DOCKER_RUN, "docker run")
     found.vllm_serve = _commands(paste, _VLLM_SERVE, "vllm serve")
     found.tracebacks = _tracebacks(paste)
-    version = next(_finditer(_PYTHON_VERSION, text, "Python version:"), None)
+    version = next(_finditer(_PYTHON_VERSION, lined, "Python version:"), None)
     found.python = version.group(1) if version else None
     return found
 
@@ -164,7 +186,7 @@ def _npu_smi_block(paste: Paste, start: int) -> tuple[int, int]:
 
 def _report_block(paste: Paste, start: int) -> tuple[int, int]:
     """A collect_env report runs to the end of its code fence, or MAX_BLOCK_LINES."""
-    fence = _FENCE.search(paste.text, start)
+    fence = _FENCE.search(paste.lined, start)
     limit = _following_lines(paste, start, lambda line: True)
     return start, min(fence.start(), limit) if fence else limit
 
@@ -191,7 +213,7 @@ def canonical(name: str) -> str:
 def _packages(paste: Paste) -> dict[str, Piece]:
     found: dict[str, Piece] = {}
     for pattern, needle in ((_PIP_ROW, ""), (_PIP_SHOW, "Name:")):
-        for count, match in enumerate(_finditer(pattern, paste.text, *filter(None, [needle]))):
+        for count, match in enumerate(_finditer(pattern, paste.lined, *filter(None, [needle]))):
             if count == 200:
                 break
             found.setdefault(canonical(match.group(1)), Piece("package", paste.line_of(match.start()),
@@ -201,7 +223,7 @@ def _packages(paste: Paste) -> dict[str, Piece]:
 
 def _environment(paste: Paste) -> dict[str, Piece]:
     found: dict[str, Piece] = {}
-    for count, match in enumerate(_ENV_LINE.finditer(paste.text)):
+    for count, match in enumerate(_ENV_LINE.finditer(paste.lined)):
         if count == 500:
             break
         value = match.group(2).strip().strip("'\"")
@@ -209,9 +231,10 @@ def _environment(paste: Paste) -> dict[str, Piece]:
     return found
 
 
-def _commands(paste: Paste, pattern: re.Pattern, kind: str) -> list[Piece]:
+def _commands(paste: Paste, patterns: tuple[re.Pattern, ...], kind: str) -> list[Piece]:
     pieces, text = [], paste.text
-    for match in pattern.finditer(text):
+    matches = heapq.merge(*(p.finditer(text) for p in patterns), key=lambda m: m.start())
+    for match in matches:
         start = match.start()
         if start and text[start - 1] not in _COMMAND_BEFORE:
             continue          # part of a word: "mydocker run", "pyvllm serve"

@@ -136,6 +136,15 @@ CASES = [
     Case("https://github.com/vllm-project/vllm-ascend/issues/1047",
          "Ascend 910 (910ProB) is not supported by vllm-ascend",
          fixture("npu-smi-info/vllm-ascend-1047-910ProB-x8-24.1.0.txt")),
+    Case("https://github.com/Ascend/pytorch/issues/7",
+         "torch_npu's Python dependencies (decorator, sympy, ...) were not installed, so CANN could not initialise",
+         ">>> import torch_npu\n>>> x = torch.randn(2,2).npu()\n>>> print(x)\nEH9999: Inner Error!\n"
+         "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n"
+         "        build op model failed, result = 500001[FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n"
+         "Aborted (core dumped)\n", shown=False),
+    Case("https://github.com/gpustack/gpustack/issues/1432",
+         "the worker container saw no NPUs: the Ascend Docker runtime was not installed; installing it fixed it",
+         "1. 8 Ascend 910b chips\n2. Driver: CANN 8.0.0-alpha3\n3. gpustack version: v0.5.1\n", shown=False),
     # -- healthy environments: model bugs, feature limits, accuracy questions ------------------------------
     Case("https://github.com/vllm-project/vllm-ascend/issues/7749", "a GLM-5 P/D code bug, fixed in vllm-ascend",
          "(Worker_DP0_TP1_EP1 pid=43727) ERROR 2026-03-27 12:01:24.475 [multiproc_executor.py:932] WorkerProc hit "
@@ -183,4 +192,28 @@ CASES = [
     Case("https://github.com/vllm-project/vllm-ascend/issues/790", "the v0.7.3 accuracy report",
          "vLLM version: vLLM: v0.7.3, vLLM Ascend: v0.7.3\nSoftware Environment: CANN: 8.0.0, PyTorch: 2.5.1, "
          "torch-npu: 2.5.1\nHardware Environment: Atlas A2 Series\n", healthy=True),
+    Case("https://github.com/Ascend/pytorch/issues/37",
+         "a torch_npu 2.1.0.post4 packaging bug (torchair lacked get_npu_backend); post5 fixed it",
+         "AttributeError: module 'torch_npu.dynamo.torchair' has no attribute 'get_npu_backend'\n"
+         "torch 2.1.0\ntorch_npu 2.1.0\ncann 8.0.RC1\n", healthy=True),
+    Case("https://github.com/Ascend/pytorch/issues/24",
+         "Python was started inside the torch_npu source tree, which shadows the installed package",
+         "python3 -c \"import torch;import torch_npu; a = torch.randn(3, 4).npu(); print(a + a);\"\n"
+         "  File \"/data/package/pytorch/torch_npu/npu/utils.py\", line 11, in <module>\n    import torch_npu._C\n"
+         "ModuleNotFoundError: No module named 'torch_npu._C'\n", healthy=True),
+    Case("https://github.com/hiyouga/LlamaFactory/issues/4159",
+         "inference did run on the NPU; a few tokens per second was the normal speed for that setup",
+         "ASCEND_RT_VISIBLE_DEVICES=0 llamafactory-cli chat llama2.yaml\ntorch ==2.1\ntorch_npu == 2.1.0.post3\n"
+         "CANN toolkit = Ascend-cann-toolkit_8.0.RC1_linux-aarch64.run\n", healthy=True),
+    Case("https://github.com/vllm-project/vllm-ascend/issues/1141",
+         "Atlas 300I Duo (310P3) was not yet supported by vllm-ascend (feature limit; duplicate of #37)",
+         "+-----------------------------------------------------------+\n"
+         "| npu-smi 25.0.rc1.1            Version: 25.0.rc1.1 |\n"
+         "| NPU Name | Health | Power(W) Temp(C) Hugepages-Usage(page)|\n"
+         "| Chip | Bus-Id | AICore(%) Memory-Usage(MB) HBM-Usage(MB) |\n"
+         "| 0 310P3 | 0K | 89.2 39 0 / 0 |\n| 0 | 0000:81:00.0 | 0 0 / 0 1460/ 44280 |\n"
+         "| 1 310P3 | 0K | 87.7 40 0 / 0 |\n| 0 | 0000:41:00.0 | 0 0 / 0 1479/ 43693 |\n", healthy=True),
+    Case("https://github.com/vllm-project/vllm-ascend/issues/738",
+         "310P (300I Duo) was not yet supported by vllm-ascend at the time (feature limit)",
+         "pip install -vvv vllm vllm-ascend\n", healthy=True),
 ]

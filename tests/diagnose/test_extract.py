@@ -76,3 +76,11 @@ def test_versions_packages_and_environment():
 def test_a_truncated_table_is_still_a_piece():
     cut = "\n".join(A2_TABLE.splitlines()[:9])
     assert found_in(cut).npu_smi
+
+
+def test_line_start_pieces_on_the_first_and_adjacent_lines_keep_their_line_numbers():
+    found = found_in("ASCEND_RT_VISIBLE_DEVICES=0,1\nHCCL_IF_IP=1.2.3.4\ntorch 2.5.1\nnumpy==1.26.4\n"
+                     "podman run -it img\ndocker run --rm img\n")
+    assert found.env["ASCEND_RT_VISIBLE_DEVICES"].line == 1 and found.env["HCCL_IF_IP"].line == 2
+    assert (found.packages["torch"].line, found.packages["numpy"].text) == (3, "1.26.4")
+    assert [(p.line, p.text) for p in found.docker_run] == [(5, "podman run -it img"), (6, "docker run --rm img")]
