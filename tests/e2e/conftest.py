@@ -59,3 +59,32 @@ def site(deploy_fleet, tiny_model, tmp_path_factory) -> harness.Site:
         deploy_fleet.copy_in(host, tiny_model, harness.MODEL_ON_HOST)
     image = f"{sshhosts.REGISTRY}/{harness.IMAGE_PATH}:{harness.STANDIN_TAG}"
     return harness.Site(deploy_fleet, tmp_path_factory.mktemp("site"), image)
+
+
+SERVED_NAME = "tiny"
+# Overridable so that two checkouts can run these tests side by side on one engine.
+SERVED_PORT = int(os.environ.get("ASCEND_DOCTOR_E2E_SERVED_PORT", "18950"))
+
+
+@pytest.fixture(scope="session")
+def served(tiny_model, engine):
+    """Real vLLM (the stand-in image on the controller's engine) serving the tiny model, shared by the
+    tests that measure a running service. Yields the container name, URL, served name and the model's
+    path inside the container."""
+    name = f"adoc-e2e-served-{SERVED_PORT}"
+    harness.docker("rm", "--force", name)
+    started = harness.docker(
+        "run", "--detach", "--name", name, "--shm-size", "1g", "--publish", f"127.0.0.1:{SERVED_PORT}:8000",
+        "--volume", f"{tiny_model}:{harness.MODEL_ON_HOST}:ro",
+        *[f"--env={k}={v}" for k, v in harness.CPU_ENV.items()],
+        harness.IMAGE, "vllm", "serve", harness.MODEL_ON_HOST, "--served-model-name", SERVED_NAME,
+        "--max-model-len", "512", *harness.CPU_ARGS)
+    if started.returncode != 0:
+        missing(f"cannot start the stand-in image: {started.stderr[-500:]}")
+    url = f"http://127.0.0.1:{SERVED_PORT}"
+    if not harness.wait_healthy(url, timeout=600):
+        logs = harness.docker("logs", "--tail", "40", name).stderr
+        harness.docker("rm", "--force", name)
+        pytest.fail(f"the served tiny model never answered /health:\n{logs}")
+    yield harness.Served(container=name, url=url, model=SERVED_NAME, model_path=harness.MODEL_ON_HOST)
+    harness.docker("rm", "--force", name)

@@ -53,6 +53,30 @@ def chat(address: str, port: int, model: str, timeout: float = 30, api_key: str 
         return json.loads(reply.read())["choices"][0]["message"]["content"]
 
 
+def wait_healthy(url: str, timeout: float) -> bool:
+    """True once GET url/health answers 200, False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as reply:
+                if reply.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(1)
+    return False
+
+
+@dataclass(frozen=True)
+class Served:
+    """A vLLM container serving the tiny model on the controller's engine."""
+
+    container: str
+    url: str
+    model: str
+    model_path: str          # inside the container
+
+
 def service(name: str, recipe: str, devices: list[int], port: int, **more) -> dict:
     entry = {"name": name, "recipe": recipe, "devices": devices, "port": port, "model_source": MODEL_ON_HOST,
              "extra_env": dict(CPU_ENV)}
