@@ -146,6 +146,14 @@ def _add_bundle(sub) -> None:
     bundle.add_argument("logs", nargs="*", metavar="LOG", help="logs or pasted text to diagnose and include")
 
 
+def _add_results(sub) -> None:
+    results = sub.add_parser("results", help="the latest bench and eval run of each service against the "
+                             "previous one and its baseline")
+    results.add_argument("dir", nargs="?", default="ascend-doctor-results",
+                         help="the results folder (ascend-doctor-results)")
+    results.add_argument("--json", action="store_true", help="print the comparison as JSON (ascend-doctor-results/1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -192,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--json", action="store_true")
 
     _add_fleet(sub)
+    _add_results(sub)
 
     sub.add_parser("list-recipes", help="list the deployment recipes")
     listing = sub.add_parser("list-checks", help="list every check code")

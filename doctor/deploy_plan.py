@@ -292,6 +292,8 @@ def _rendered(dep: recipes.Deployment, ref: image_ref.ImageRef, spare: tuple[int
         "candidate_launch_argv": launch_argv(recipes.docker_run_argv(candidate), _port_inside(candidate))
         if candidate else None,
         "health_argv": health_argv(_port_inside(final)),
+        "port_inside": _port_inside(final),
+        "benchmark": dict(dep.recipe.benchmark),
         "candidate_health_argv": health_argv(_port_inside(candidate)) if candidate else None,
         "command": recipes.shell_line(argv),
         "definition": {"name": dep.container_name, "recipe": dep.recipe.name, "config": config,

@@ -99,7 +99,13 @@ def test_the_rendered_keys_the_roles_read():
         "name", "recipe", "served_model_name", "modality", "image", "image_pull", "image_tag_ref", "image_digest",
         "port", "candidate_port", "devices", "spare_devices", "replace_strategy", "tp", "network", "config",
         "api_key_set", "jemalloc_path", "argv", "launch_argv", "candidate_launch_argv", "health_argv",
-        "candidate_health_argv", "command", "definition"}
+        "candidate_health_argv", "command", "definition", "port_inside", "benchmark"}
+
+
+def test_the_benchmark_settings_come_from_the_recipe_and_change_no_config():
+    rendered = one(svc("qwen3vl", [0], 8000))
+    assert rendered["benchmark"]["num_prompts"] == 200 and rendered["port_inside"] == 8000
+    assert not any("prompts" in arg or "request-rate" in arg for arg in rendered["argv"])   # nothing a service runs
 
 
 def test_the_config_hash_ignores_nothing_that_runs():

@@ -15,6 +15,7 @@ COMMANDS = {
     "diagnose": ("doctor.commands.diagnose", "run"),
     "bundle": ("doctor.commands.bundle", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
+    "results": ("doctor.commands.results", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "list-checks": ("doctor.commands.reference", "list_checks"),
     "list-recipes": ("doctor.commands.reference", "list_recipes"),

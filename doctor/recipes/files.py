@@ -33,16 +33,22 @@ SHARED = "_shared"
 RECIPE_KEYS = ("name", "seed", "model", "served_model_name", "modality", "tensor_parallel_size", "npus",
                "vllm_args", "env", "docker", "resources", "differences")
 VARIANT_KEYS = ("name", "variant_of", "model", "served_model_name", "reason")
-SHARED_KEYS = ("source", "docker", "differences")
+SHARED_KEYS = ("source", "docker", "differences", "benchmark")
 SHARED_DOCKER_KEYS = ("image", "devices", "mounts", "port", "shm_size")
 DOCKER_KEYS = ("container_name", "image", "image_tag", "devices", "mounts", "port", "shm_size", "network")
 DIFFERENCE_KEYS = ("item", "seed", "ours", "reason")
+OPTIONAL_RECIPE_KEYS = ("benchmark",)
+# What `ascend-doctor bench` and the evaluate role run by default: (key, allowed JSON types).
+BENCHMARK_KEYS = (("dataset", (str,)), ("input_len", (int,)), ("output_len", (int, type(None))),
+                  ("num_prompts", (int,)), ("request_rate", (int, float, type(None))), ("concurrency", (list,)),
+                  ("source", (str,)))
 
 
 @dataclass(frozen=True)
 class Shared:
     docker: MappingProxyType            # SHARED_DOCKER_KEYS as written; checked with each recipe's own
     differences: tuple[Difference, ...]
+    benchmark: MappingProxyType         # BENCHMARK_KEYS, each recipe's unless it sets its own
 
 
 def _folder():
@@ -81,13 +87,28 @@ def shared() -> Shared:
     typed(top["source"], (str,), f"{where} source")
     docker = take(top["docker"], SHARED_DOCKER_KEYS, f"{where} docker")
     return Shared(docker=MappingProxyType(dict(docker)),
-                  differences=_differences(top["differences"], f"{where} differences"))
+                  differences=_differences(top["differences"], f"{where} differences"),
+                  benchmark=MappingProxyType(_benchmark(top["benchmark"], {}, f"{where} benchmark")))
+
+
+def _benchmark(own: object, shared_settings: dict, where: str) -> dict:
+    """The benchmark settings: the shared ones with the recipe's own over them, every key checked."""
+    settings = {**shared_settings, **typed(own, (dict,), where)}
+    take(settings, tuple(key for key, _ in BENCHMARK_KEYS), where)
+    for key, kinds in BENCHMARK_KEYS:
+        typed(settings[key], kinds, f"{where}.{key}")
+    for i, level in enumerate(settings["concurrency"]):
+        if typed(level, (int,), f"{where}.concurrency[{i}]") < 1:
+            raise RecipeError(f"{where}.concurrency[{i}]: expected a positive whole number, got {level}")
+    return settings
 
 
 def parse(data: object, name: str) -> Recipe:
     """A recipe file's JSON, with the shared container set-up under its own, checked."""
     where = f"recipe {name!r}"
-    top = take(data, RECIPE_KEYS, where)
+    own_benchmark = data.get("benchmark", {}) if isinstance(data, dict) else {}
+    top = take({k: v for k, v in data.items() if k not in OPTIONAL_RECIPE_KEYS} if isinstance(data, dict) else data,
+               RECIPE_KEYS, where)
     seed = take(top["seed"], ("file", "document", "section"), f"{where} seed")
     res = take(top["resources"], ("min_hbm_gib_per_chip", "note"), f"{where} resources")
     env = typed(top["env"], (dict,), f"{where} env")
@@ -106,7 +127,8 @@ def parse(data: object, name: str) -> Recipe:
             min_hbm_gib_per_chip=typed(res["min_hbm_gib_per_chip"], (int, float, type(None)),
                                        f"{where} resources.min_hbm_gib_per_chip"),
             note=typed(res["note"], (str,), f"{where} resources.note")),
-        differences=_differences(top["differences"], f"{where} differences"))
+        differences=_differences(top["differences"], f"{where} differences"),
+        benchmark=_benchmark(own_benchmark, dict(shared().benchmark), f"{where} benchmark"))
     return _consistent(recipe, name)
 
 

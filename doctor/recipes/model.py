@@ -60,6 +60,7 @@ class Recipe:
     docker: DockerSpec
     resources: Resources
     differences: tuple[Difference, ...]      # the recipe's own; the renderer's are rendering.renderer_differences
+    benchmark: dict = field(default_factory=dict)   # vLLM serving benchmark settings (files.BENCHMARK_KEYS)
 
 
 @dataclass(frozen=True)
