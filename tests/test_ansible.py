@@ -42,7 +42,7 @@ def test_every_role_documents_and_validates_its_variables(role):
         assert comment_lines and comment_lines[-1].lstrip().startswith("#"), f"{role}: {name} is not documented"
 
 
-@pytest.mark.parametrize("playbook", ["deploy.yml", "doctor.yml", "undeploy.yml"])
+@pytest.mark.parametrize("playbook", ["deploy.yml", "doctor.yml", "undeploy.yml", "evaluate.yml"])
 def test_playbooks_parse_from_the_root_and_from_playbooks(playbook):
     runner = tool("ansible-playbook")
     for cwd, path in ((REPO, f"playbooks/{playbook}"), (REPO / "playbooks", playbook)):
