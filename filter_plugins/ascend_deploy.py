@@ -40,6 +40,54 @@ def service_definition(service):
     return {key: value for key, value in dict(service).items() if key != "definition"}
 
 
+# The container reads the key it serves with from VLLM_API_KEY (its env file); vLLM's benchmark sends
+# OPENAI_API_KEY. Handing one to the other inside the container keeps the key out of every argv.
+_WITH_KEY = ["sh", "-c", 'OPENAI_API_KEY="$VLLM_API_KEY" exec "$@"', "sh"]
+
+
+def vllm_bench_plan(service, overrides=None):
+    """How the evaluate role benchmarks one rendered service inside its own container: per concurrency
+    level the `docker exec` argv and where vLLM leaves its result file."""
+    if MISSING is not None:
+        raise AnsibleFilterError(f"the ascend-doctor package is not importable on the controller ({MISSING})")
+    from doctor.benchmark.argv import bench_argv
+    from doctor.benchmark.settings import BenchSettings
+
+    service = dict(service)
+    try:
+        settings = BenchSettings.from_mapping(_bench_mapping({**service["benchmark"], **dict(overrides or {})}))
+    except ValueError as exc:
+        raise AnsibleFilterError(f"benchmark settings of {service['name']}: {exc}") from None
+    result_dir = f"/tmp/ascend-doctor-bench-{service['name']}"
+    command = ["docker", "exec", service["name"], *(_WITH_KEY if service.get("api_key_set") else []), "vllm"]
+    levels = []
+    for concurrency in settings.concurrency:
+        name = f"vllm-bench-c{concurrency}"
+        argv = bench_argv(settings, base_url=f"http://127.0.0.1:{service['port_inside']}",
+                          model=service["served_model_name"], tokenizer=_served_path(service),
+                          concurrency=concurrency, result_dir=result_dir, result_filename=f"{name}.json")
+        levels.append({"name": name, "concurrency": concurrency, "argv": command + argv,
+                       "result_path": f"{result_dir}/{name}.json"})
+    return {"result_dir": result_dir, "settings": settings.to_dict(), "levels": levels}
+
+
+def _bench_mapping(settings: dict) -> dict:
+    """A recipe's settings as BenchSettings takes them: no source note, null meaning vLLM's default, and no
+    concurrency levels meaning no cap (at most every prompt in flight)."""
+    mapping = {key: value for key, value in settings.items() if key != "source" and value is not None}
+    if not mapping.get("concurrency"):
+        mapping["concurrency"] = [int(mapping.get("num_prompts", 100))]
+    return mapping
+
+
+def _served_path(service: dict) -> str:
+    """What `vllm serve` loads in the container (a mounted path or a hub id): the benchmark's tokenizer."""
+    argv = list(service["argv"])
+    at = next(i for i in range(len(argv) - 1) if argv[i] == "vllm" and argv[i + 1] == "serve")
+    return argv[at + 2]
+
+
 class FilterModule:
     def filters(self):
-        return {"npu_holders": npu_holders, "service_definition": service_definition}
+        return {"npu_holders": npu_holders, "service_definition": service_definition,
+                "vllm_bench_plan": vllm_bench_plan}

@@ -61,3 +61,17 @@ def test_example_inventory_renders(tmp_path):
         rendered = plan(host["vllm_services"], HostSettings(image=group["vllm_image"]))
         assert all(r["argv"][:2] == ["docker", "run"] for r in rendered)
 
+
+
+def test_deploy_measures_only_when_asked_with_the_evaluate_tag():
+    runner = tool("ansible-playbook")
+
+    def tasks(*tags: str) -> str:
+        done = subprocess.run([runner, "--list-tasks", "-i", str(REPO / "inventories/example/hosts.yml"),
+                               "playbooks/deploy.yml", *tags], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "evaluate : Measure every service of the host" not in tasks()
+    both = tasks("--tags", "all,evaluate")
+    assert "evaluate : Measure every service of the host" in both and "smoke : Smoke-test every service" in both

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -116,6 +118,53 @@ def test_rerun_on_serving_hosts_changes_nothing(site, deployed):
     assert {key: site.container_id(*key) for key in before} == before
     for host, name in before:
         assert site.definition(host, name)["config"] == site.inspect(host, name)["Config"]["Labels"]["ascend-doctor.config"]
+
+
+SMALL_BENCH = {"input_len": 16, "output_len": 8, "num_prompts": 4}
+
+
+def evaluate(site, inventory, results, *extra: str) -> harness.Play:
+    doctor = json.dumps([sys.executable, "-m", "doctor"])
+    return harness.playbook(inventory, "evaluate.yml", "-e", f"evaluate_results_dir={results}",
+                            "-e", f'{{"evaluate_doctor_command": {doctor}}}', *extra)
+
+
+def runs(results: Path, host: str, service: str) -> list[Path]:
+    return sorted((results / host / service).glob("*/"))
+
+
+def test_evaluate_measures_a_service_and_keeps_the_results_on_the_controller(site, deployed, tmp_path):
+    results = tmp_path / "results"
+    settings = json.dumps({"evaluate_bench_settings": {**SMALL_BENCH, "concurrency": [1, 2]}})
+    play = evaluate(site, deployed["inventory"], results, "--limit", TWO, "-e", settings,
+                    "-e", "evaluate_eval=true", "-e", "evaluate_eval_task=adoc_arith", "-e", "evaluate_eval_limit=2")
+    assert play.rc == 0, play.output[-4000:]
+    [run] = runs(results, TWO, OTHER)
+    bench = json.loads((run / "bench.json").read_text())
+    assert [level["concurrency"] for level in bench["sweep"]] == [1, 2]
+    assert all(level["result"]["completed"] == 4 and level["result"]["failed"] == 0 for level in bench["sweep"])
+    raw = json.loads((run / "raw" / "vllm-bench-c2.json").read_text())      # vLLM's own file, fetched
+    assert raw["completed"] == 4 and raw["max_concurrency"] == 2
+    assert (run / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    accuracy = json.loads((run / "eval.json").read_text())
+    assert accuracy["result"]["task"] == "adoc_arith" and accuracy["result"]["samples"] == 2
+    shown = subprocess.run([sys.executable, "-m", "doctor", "results", str(results), "--json"],
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert {(s["series"], s["kind"]) for s in json.loads(shown.stdout)["series"]} == {
+        (f"{TWO}/{OTHER}", "bench"), (f"{TWO}/{OTHER}", "eval")}
+
+
+def test_a_failed_benchmark_gate_stops_the_rollout(site, deployed, tmp_path):
+    results, baselines = tmp_path / "results", tmp_path / "baselines"
+    baselines.mkdir()
+    (baselines / f"{SINGLE}.bench.json").write_text(json.dumps({"output_throughput": 1e9}))
+    settings = json.dumps({"evaluate_bench_settings": {**SMALL_BENCH, "concurrency": [1]}})
+    play = evaluate(site, deployed["inventory"], results, "-e", settings, "-e", f"evaluate_baseline_dir={baselines}")
+    assert play.rc != 0 and "output_throughput" in play.output, play.output[-4000:]
+    [run] = runs(results, ONE, SINGLE)
+    assert json.loads((run / "bench.json").read_text())["gate"]["passed"] is False
+    assert not runs(results, ONE, TP) and not (results / TWO).exists()      # nothing after the failed gate
 
 
 def test_check_mode_reports_and_neither_waits_nor_smokes(site, deployed):
