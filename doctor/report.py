@@ -7,15 +7,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from doctor import __version__
-from doctor.checks.base import PHASES
 from doctor.exit_codes import ExitStatus
-from doctor.model import ERROR, FAIL, PASS, SKIP, STATUSES, WARN, Finding, Intent
-from doctor.printable import printable
+from doctor.model import ERROR, FAIL, STATUSES, Finding, Intent
 
 SCHEMA = "ascend-doctor-report/1"
 VERDICTS = {ExitStatus.OK: "ready", ExitStatus.FAILED: "not ready", ExitStatus.UNDECIDED: "undecided",
             ExitStatus.INTERRUPTED: "interrupted"}
-STYLES = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim", ERROR: "magenta"}
 
 
 @dataclass
@@ -62,31 +59,6 @@ class Report:
         }
 
     def render(self, console, verbose: bool = False) -> None:
-        from rich.table import Table
-        from rich.text import Text
+        from doctor import report_view
 
-        for phase in dict.fromkeys(PHASES.values()):
-            rows = [f for f in self.findings if f.phase == phase]
-            if not rows:
-                continue
-            table = Table(title=phase, title_justify="left", show_lines=True, expand=True)
-            table.add_column("status", no_wrap=True, width=6)
-            table.add_column("check", no_wrap=True)
-            table.add_column("finding", ratio=3, overflow="fold")
-            table.add_column("fix", ratio=2, overflow="fold")
-            for f in rows:
-                table.add_row(Text(f.status, style=STYLES[f.status]), f"{f.code}\n{f.name}",
-                              _finding_text(f, verbose), Text(printable(f.fix)))
-            console.print(table)
-        style = {ExitStatus.OK: "bold green", ExitStatus.FAILED: "bold red"}.get(self.exit_status, "bold magenta")
-        console.print(Text(self.summary_line(), style=style))
-
-
-def _finding_text(finding: Finding, verbose: bool):
-    from rich.text import Text
-
-    text = Text(printable(finding.summary))
-    shown = printable(finding.evidence) if verbose or finding.status in (FAIL, WARN, ERROR) else ""
-    if shown:
-        text.append("\n" + shown, style="dim")
-    return text
+        report_view.render(self, console, verbose)

@@ -32,8 +32,12 @@ class Runtime:
         from rich.console import Console
 
         out = stream or self.stdout
-        width = None if isatty(out) else self.width()
-        return Console(file=out, width=width, highlight=False, soft_wrap=False)
+        tty = isatty(out)
+        # A terminal's own width unless COLUMNS names one; a pipe or file gets COLUMNS or 120.
+        width = None if tty and "COLUMNS" not in self.environ else self.width()
+        # rich reads NO_COLOR, TERM and FORCE_COLOR from the environment it is given: this runtime's.
+        return Console(file=out, width=width, highlight=False, soft_wrap=False, force_terminal=tty,
+                       _environ=self.environ)
 
     def width(self) -> int:
         text = self.environ.get("COLUMNS", "")
