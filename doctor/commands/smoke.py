@@ -79,9 +79,14 @@ def _checked_key(api_key: str, where: str) -> str:
 
 
 def smoke_from(args, runtime: Runtime) -> Smoke:
-    return Smoke(url=checked_url(args.url), model=args.model, modality=args.modality,
+    from doctor.runtime import isatty
+    from doctor.waiting import Waiting
+
+    url = checked_url(args.url)
+    waiting = Waiting(runtime.stderr, isatty(runtime.stderr), f"GET {url.rstrip('/')}/health", args.wait)
+    return Smoke(url=url, model=args.model, modality=args.modality,
                  api_key=api_key_from(args, runtime), wait_s=args.wait, expect_word=args.expect_word,
-                 request_timeout_s=args.request_timeout)
+                 request_timeout_s=args.request_timeout, waiting=waiting)
 
 
 def run(args, runtime: Runtime) -> int:

@@ -34,6 +34,7 @@ class Smoke:
     request_timeout_s: float = 120.0
     expect_word: bool = False              # vision: the answer must contain the word (a real model)
     rng: random.Random = field(default_factory=random.Random)
+    waiting: object | None = None          # doctor.waiting.Waiting: says how the wait for /health goes
 
     def endpoint(self, path: str) -> str:
         return self.url.rstrip("/") + path
@@ -73,13 +74,22 @@ def wait_for_health(smoke: Smoke, sleep=time.sleep, clock=time.monotonic) -> Ste
         timeout = min(HEALTH_REQUEST_S, deadline - clock())
         last = request(smoke.endpoint("/health"), api_key=smoke.api_key, timeout=timeout)
         if last.ok:
+            _waited(smoke, "answered 200")
             return Step("health", True, "GET /health answered 200", clock() - started)
+        why = smoke.shown(last.error or f"HTTP {last.status}")
         if clock() + delay > deadline:
-            why = smoke.shown(last.error or f"HTTP {last.status}")
+            _waited(smoke, "gave up")
             return Step("health", False, f"/health did not answer 200 within {smoke.wait_s:g} s ({why})",
                         clock() - started)
+        if smoke.waiting is not None:
+            smoke.waiting.update(why)
         sleep(delay)
         delay = min(delay * 2, MAX_POLL_S)
+
+
+def _waited(smoke: Smoke, outcome: str) -> None:
+    if smoke.waiting is not None:
+        smoke.waiting.finish(outcome)
 
 
 def check_models(smoke: Smoke) -> Step:
