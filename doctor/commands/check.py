@@ -99,10 +99,17 @@ def gather(args, runtime: Runtime):
         raise UsageError(str(exc)) from exc
 
 
+def _probe_progress(runtime: Runtime, timeout: float):
+    from doctor.runtime import isatty
+    from doctor.waiting import Waiting
+
+    return Waiting(runtime.stderr, isatty(runtime.stderr), "probing the host", timeout)
+
+
 def _probe(args, runtime: Runtime):
     options = probe_options(args, runtime)
     _warm_imports(render=not args.json)
-    evidence = collect(options)
+    evidence = collect(options, _probe_progress(runtime, options.timeout))
     runtime.log(f"collected {len(evidence.observations)} observations in {evidence.meta['duration_s']:.2f} s")
     return evidence, "live"
 

@@ -33,6 +33,7 @@ CANN_FILE_GLOBS = ("*-linux/ascend_toolkit_install.info", "ascend_toolkit_instal
 HCCN_QUERIES = ("-link", "-net_health", "-ip")
 # Enough for every probe of a 16-chip A3 (3 npu-smi, 48 hccn_tool, docker) and its follow-ups at once;
 # they spend their time waiting on the host, not on this machine's cores.
+PROGRESS_EVERY_S = 1.0     # how often a slow wave says which probes it waits for
 MAX_WORKERS = 128
 
 Probe = Callable[[], Observation]
@@ -92,7 +93,10 @@ def command_maker(options: Options) -> Callable[[str, list], Probe]:
     dirs, t = options.search_dirs(), options.timeout
 
     def command(key: str, argv: list) -> Probe:
-        return lambda: run_command(key, argv, t, dirs)
+        def probe():
+            return run_command(key, argv, t, dirs)
+        probe.key = key          # named while it runs, for progress on a slow one
+        return probe
     return command
 
 
@@ -158,11 +162,12 @@ def collect_pings(options: Options) -> Evidence:
     return _evidence(options, started, run_wave(ping_probes(options, command_maker(options))))
 
 
-def collect(options: Options) -> Evidence:
-    """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in."""
+def collect(options: Options, progress=None) -> Evidence:
+    """Every probe in one wave; npu-smi's health detail starts as soon as `npu-smi info` is in.
+    `progress` (doctor.waiting.Waiting) hears which probes are still running while some are slow."""
     started = time.time()
     follow_ups = {NPU_SMI_INFO: lambda obs: npu_smi_follow_ups(obs, options)}
-    return _evidence(options, started, run_wave(plan(options), follow_ups))
+    return _evidence(options, started, run_wave(plan(options), follow_ups, progress))
 
 
 def _evidence(options: Options, started: float, observations: list[Observation]) -> Evidence:
@@ -176,8 +181,8 @@ def _evidence(options: Options, started: float, observations: list[Observation])
     return evidence
 
 
-def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation], list[Probe]]] = {}
-             ) -> list[Observation]:
+def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation], list[Probe]]] = {},
+             progress=None) -> list[Observation]:
     """Run the probes concurrently; a probe's follow-ups start the moment it returns.
 
     Ctrl-C kills every running probe (and what escaped from it) before it is raised.
@@ -188,23 +193,34 @@ def run_wave(probes: list[Probe], follow_ups: Mapping[str, Callable[[Observation
     pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe")
     try:
         order = {pool.submit(probe): index for index, probe in enumerate(probes)}
+        keys = {future: getattr(probes[index], "key", "a probe") for future, index in order.items()}
         pending = set(order)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=PROGRESS_EVERY_S, return_when=FIRST_COMPLETED)
+            if progress is not None:
+                progress.update(_still_running(pending, keys))
             for future in finished:
                 obs = future.result()
                 done.append((order[future], obs))
                 hook = follow_ups.get(obs.key)
                 for probe in hook(obs) if hook else ():
                     future = pool.submit(probe)
-                    order[future] = len(order)
+                    order[future], keys[future] = len(order), getattr(probe, "key", "a probe")
                     pending.add(future)
     except BaseException:
         reaper.kill_all()
         _abandon(pool)
         raise
     pool.shutdown(wait=True)
+    if progress is not None:
+        progress.finish(f"{len(done)} probes done")
     return [obs for _, obs in sorted(done, key=lambda pair: pair[0])]
+
+
+def _still_running(pending, keys: dict) -> str:
+    names = sorted(keys[future] for future in pending)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"still running: {shown}" if names else "finishing"
 
 
 def npu_smi_follow_ups(npu_smi_info: Observation, options: Options) -> list[Probe]:

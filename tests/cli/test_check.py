@@ -103,3 +103,14 @@ def test_recipe_mistakes_are_usage_errors(cli):
 def test_list_recipes(cli):
     ran = cli("list-recipes")
     assert ran.code == 0 and "qwen2.5-vl-32b-tp2" in ran.out and "TP 2" in ran.out
+
+
+def test_a_slow_probe_is_named_on_stderr_while_the_check_waits(cli, tmp_path):
+    spec = replace(hosts.atlas_800i_a2_healthy(), npu_smi_delay_s=600)
+    root, env = host(tmp_path, spec)
+    ran = cli("check", "--root", str(root), "--timeout", "4", environ=env)
+    assert ran.code == 3
+    waits = [line for line in ran.err.splitlines() if "probing the host: waiting" in line]
+    assert waits and "of 4 s (still running: " in waits[0] and "npu-smi" in waits[0], ran.err
+    assert "probing the host:" in ran.err.splitlines()[-2] and "probes done after" in ran.err
+    assert "waiting" not in ran.out                    # progress never reaches the report
