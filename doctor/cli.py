@@ -109,6 +109,13 @@ def _add_fleet_target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault-password-file", metavar="FILE", help="to decrypt vaulted inventory values")
 
 
+def _add_metrics_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics-file", metavar="PATH", help="also write the findings as metrics: PATH.prom for "
+                   "node_exporter's textfile collector, PATH.json for NPU Exporter's -textMetricsFilePath")
+    p.add_argument("--metrics-format", choices=["textfile", "npu-exporter"],
+                   help="the metrics file's format (default: from its extension)")
+
+
 def _add_fleet(sub) -> None:
     fleet = sub.add_parser("fleet", help="check every host of an Ansible inventory over SSH")
     actions = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
@@ -118,6 +125,7 @@ def _add_fleet(sub) -> None:
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
                        help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (ascend-doctor-fleet/1)")
+    _add_metrics_args(check)
     collect = actions.add_parser("collect", help="save each host's evidence for offline checking")
     _add_fleet_target_args(collect)
     collect.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to write")
@@ -174,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("-v", "--verbose", action="store_true", help="show the evidence of passing checks too")
+    _add_metrics_args(check)
 
     collect = sub.add_parser("collect", help="write the raw evidence to a directory, for offline checking")
     _add_target_args(collect)
