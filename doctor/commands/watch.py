@@ -18,8 +18,10 @@ from doctor.exit_codes import ExitStatus
 from doctor.runtime import Runtime
 
 
-class Stopped(Exception):
-    """SIGTERM arrived."""
+class _Stop:
+    """SIGTERM arrived: raised as Ctrl-C is, so a running probe cleans up its processes the same way."""
+
+    asked = False
 
 
 def run(args, runtime: Runtime) -> int:
@@ -31,9 +33,11 @@ def run(args, runtime: Runtime) -> int:
         signal.signal(signal.SIGTERM, _stop)
         try:
             return _loop(args, runtime, metrics_format)
-        except Stopped:
-            runtime.log("stopped (SIGTERM)")
-            return ExitStatus.OK
+        except KeyboardInterrupt:
+            if not _Stop.asked:
+                raise
+        runtime.log("stopped (SIGTERM)")
+        return ExitStatus.OK
 
 
 def _loop(args, runtime: Runtime, metrics_format: str | None) -> int:
@@ -42,6 +46,8 @@ def _loop(args, runtime: Runtime, metrics_format: str | None) -> int:
         number += 1
         started = time.monotonic()
         status = one_run(args, runtime, metrics_format, number)
+        if _Stop.asked:
+            raise KeyboardInterrupt
         if args.once:
             return status
         time.sleep(max(0.0, started + args.interval - time.monotonic()))
@@ -89,7 +95,8 @@ def _check_cache_path(path: str) -> None:
 
 
 def _stop(signum, frame) -> None:
-    raise Stopped()
+    _Stop.asked = True
+    raise KeyboardInterrupt
 
 
 class _Lock:
