@@ -109,6 +109,13 @@ def _add_fleet_target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault-password-file", metavar="FILE", help="to decrypt vaulted inventory values")
 
 
+def _add_metrics_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics-file", metavar="PATH", help="also write the findings as metrics: PATH.prom for "
+                   "node_exporter's textfile collector, PATH.json for NPU Exporter's -textMetricsFilePath")
+    p.add_argument("--metrics-format", choices=["textfile", "npu-exporter"],
+                   help="the metrics file's format (default: from its extension)")
+
+
 def _add_fleet(sub) -> None:
     fleet = sub.add_parser("fleet", help="check every host of an Ansible inventory over SSH")
     actions = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
@@ -118,6 +125,7 @@ def _add_fleet(sub) -> None:
     check.add_argument("--ignore", action="append", default=[], metavar="CODE",
                        help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
     check.add_argument("--json", action="store_true", help="print the report as JSON (ascend-doctor-fleet/1)")
+    _add_metrics_args(check)
     collect = actions.add_parser("collect", help="save each host's evidence for offline checking")
     _add_fleet_target_args(collect)
     collect.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to write")
@@ -154,6 +162,45 @@ def _add_results(sub) -> None:
     results.add_argument("--json", action="store_true", help="print the comparison as JSON (ascend-doctor-results/1)")
 
 
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    """What `check` and `watch` share besides the target: the deployment and what to ignore."""
+    p.add_argument("--snapshot", metavar="DIR", help="check a snapshot written by `collect` instead of this host")
+    p.add_argument("--evidence", metavar="FILE", help="check what the fleet collector printed (a file, or - for "
+                   "standard input) instead of this host")
+    p.add_argument("--tp", type=positive_int, help="tensor-parallel size of the deployment (1, or the recipe's)")
+    p.add_argument("--recipe", help="the recipe the deployment runs (`ascend-doctor list-recipes`); sets --tp")
+    p.add_argument("--image", help="the vllm-ascend image tag the deployment will run")
+    p.add_argument("--own-service", action="append", default=[], metavar="NAME",
+                   help="a service this deployment runs itself: chips its containers (label "
+                        "ascend-doctor.service=NAME) hold are not in use by others (repeatable)")
+    p.add_argument("--ignore", action="append", default=[], metavar="CODE",
+                   help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
+
+
+def _add_monitoring(sub) -> None:
+    from doctor.commands.npd_status import CONDITIONS
+
+    watch = sub.add_parser("watch", help="check this host every --interval seconds, keeping a cached report "
+                           "and a metrics file (the Kubernetes DaemonSet runs this)")
+    _add_target_args(watch)
+    _add_check_options(watch)
+    watch.add_argument("--interval", type=positive_seconds, default=300.0,
+                       help="seconds from the start of one run to the next (300)")
+    watch.add_argument("--cache", required=True, metavar="FILE", help="the report (check --json) to keep, "
+                       "replaced whole after each run; npd-status reads it")
+    _add_metrics_args(watch)
+    watch.add_argument("--once", action="store_true", help="one run, then exit with its status")
+
+    npd = sub.add_parser("npd-status", help="node-problem-detector plugin: answer from the cached report "
+                         "(exit 0 OK, 1 problem, 2 unknown; one line of at most 80 bytes)")
+    npd.add_argument("--cache", required=True, metavar="FILE", help="the report `watch --cache` keeps")
+    npd.add_argument("--condition", required=True, choices=list(CONDITIONS),
+                     help="which problem to answer for")
+    npd.add_argument("--max-age", type=positive_seconds, default=900.0,
+                     help="seconds after which the cache is stale and the answer unknown (900: 3 x the "
+                          "watch interval)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -161,19 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="inspect the host (or a snapshot) and report what is wrong")
     _add_target_args(check)
-    check.add_argument("--snapshot", metavar="DIR", help="check a snapshot written by `collect` instead of this host")
-    check.add_argument("--evidence", metavar="FILE", help="check what the fleet collector printed (a file, or - for "
-                       "standard input) instead of this host")
-    check.add_argument("--tp", type=positive_int, help="tensor-parallel size of the deployment (1, or the recipe's)")
-    check.add_argument("--recipe", help="the recipe the deployment runs (`ascend-doctor list-recipes`); sets --tp")
-    check.add_argument("--image", help="the vllm-ascend image tag the deployment will run")
-    check.add_argument("--own-service", action="append", default=[], metavar="NAME",
-                       help="a service this deployment runs itself: chips its containers (label "
-                            "ascend-doctor.service=NAME) hold are not in use by others (repeatable)")
-    check.add_argument("--ignore", action="append", default=[], metavar="CODE",
-                       help="report this check's FAIL or ERROR as a WARN (repeatable, comma-separated, or `all`)")
+    _add_check_options(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("-v", "--verbose", action="store_true", help="show the evidence of passing checks too")
+    _add_metrics_args(check)
 
     collect = sub.add_parser("collect", help="write the raw evidence to a directory, for offline checking")
     _add_target_args(collect)
@@ -200,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--json", action="store_true")
 
     _add_fleet(sub)
+    _add_monitoring(sub)
     _add_results(sub)
 
     sub.add_parser("list-recipes", help="list the deployment recipes")

@@ -17,6 +17,8 @@ COMMANDS = {
     "smoke": ("doctor.commands.smoke", "run"),
     "results": ("doctor.commands.results", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
+    "watch": ("doctor.commands.watch", "run"),
+    "npd-status": ("doctor.commands.npd_status", "run"),
     "list-checks": ("doctor.commands.reference", "list_checks"),
     "list-recipes": ("doctor.commands.reference", "list_recipes"),
     "explain": ("doctor.commands.reference", "explain"),

@@ -114,7 +114,21 @@ def _probe(args, runtime: Runtime):
     return evidence, "live"
 
 
-def run(args, runtime: Runtime) -> int:
+def metrics_target(args) -> str | None:
+    """The metrics format, decided (and the path looked at) before anything is probed."""
+    if not getattr(args, "metrics_file", None):
+        if getattr(args, "metrics_format", None):
+            raise UsageError("--metrics-format needs --metrics-file PATH")
+        return None
+    from doctor.metrics.output import check_target, format_of
+
+    chosen = format_of(args.metrics_file, args.metrics_format)
+    check_target(args.metrics_file)
+    return chosen
+
+
+def judged(args, runtime: Runtime):
+    """The report and the evidence it was judged from; None when there was no evidence at all."""
     ignore = ignored_codes(args.ignore)
     intent_of(args, args.devices)   # refuse bad arguments before probing anything
     evidence, source = gather(args, runtime)
@@ -123,14 +137,27 @@ def run(args, runtime: Runtime) -> int:
     intent = intent_of(args, devices)
     if not evidence.observations:
         runtime.log(f"{source} holds no evidence at all; nothing can be decided (collect it again)")
-        return ExitStatus.UNDECIDED
+        return None, evidence
     from doctor.checks.runner import run_checks
     from doctor.report import Report
 
-    report = Report(run_checks(evidence, intent, ignore), intent, source)
+    return Report(run_checks(evidence, intent, ignore), intent, source), evidence
+
+
+def run(args, runtime: Runtime) -> int:
+    metrics_format = metrics_target(args)
+    report, evidence = judged(args, runtime)
+    if report is None:
+        return ExitStatus.UNDECIDED
     runtime.decide(report.exit_status)
     if args.json:
         print(report.to_json(), file=runtime.stdout)
     else:
         report.render(runtime.console(), verbose=args.verbose)
+    if metrics_format:
+        from doctor.metrics.output import write_metrics
+        from doctor.metrics.samples import HostRun
+
+        runtime.stdout.flush()      # the report stays first, even when the metrics cannot be written
+        write_metrics(args.metrics_file, metrics_format, [HostRun(None, report, evidence)], runtime)
     return report.exit_status

@@ -17,10 +17,11 @@ def run(args, runtime: Runtime) -> int:
 
 
 def check(args, runtime: Runtime) -> int:
-    from doctor.commands.check import ignored_codes
+    from doctor.commands.check import ignored_codes, metrics_target
     from doctor.fleet import session
 
     ignore = ignored_codes(args.ignore, fleet=True)
+    metrics_format = metrics_target(args)
     if args.snapshots:
         outcome = session.replay(args.snapshots)
     else:
@@ -33,7 +34,19 @@ def check(args, runtime: Runtime) -> int:
         report.render(runtime.console())
     if report.interrupted:
         runtime.log("interrupted: the hosts above answered before Ctrl-C")
+    if metrics_format:
+        _write_metrics(args, metrics_format, outcome, report, runtime)
     return report.exit_status
+
+
+def _write_metrics(args, metrics_format: str, outcome, report, runtime: Runtime) -> None:
+    from doctor.metrics.output import write_metrics
+    from doctor.metrics.samples import HostRun
+
+    evidence = {r.target.name: r.evidence for r in outcome.results}
+    runs = [HostRun(h.name, h.report, evidence.get(h.name)) for h in report.hosts]
+    runtime.stdout.flush()
+    write_metrics(args.metrics_file, metrics_format, runs, runtime, report.fleet_findings, fleet=True)
 
 
 def collect(args, runtime: Runtime) -> int:
