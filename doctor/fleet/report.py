@@ -12,7 +12,8 @@ from doctor.checks.base import PHASES
 from doctor.exit_codes import ExitStatus
 from doctor.model import ERROR, FAIL, PASS, SEVERITY, SKIP, WARN, Finding
 from doctor.printable import printable
-from doctor.report import STYLES, VERDICTS, Report
+from doctor.report import VERDICTS, Report
+from doctor.report_view import STYLES
 
 SCHEMA = "ascend-doctor-fleet/1"
 HOSTS_SHOWN = 8
