@@ -138,7 +138,8 @@ class ContainerRunner:
         pid = _pid_in(log_path)
         if pid is not None:
             try:
-                self._docker("exec", self.target, "kill", "-KILL", str(pid), timeout=5)
+                # The shell's kill: images need not have a kill binary (Debian minbase has none).
+                self._docker("exec", self.target, "sh", "-c", f"kill -KILL {pid}", timeout=5)
             except CannotMeasure:
                 pass
 
