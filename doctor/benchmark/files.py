@@ -3,6 +3,7 @@ checked and kept in the results folder like those of a run here."""
 
 from __future__ import annotations
 
+import json
 import os
 
 from doctor import bounded
@@ -50,8 +51,6 @@ def sweep_of_files(read: list[tuple[str, bytes, dict]], out_dir: str) -> Sweep:
 
 def raw_field(raw: bytes, key: str):
     """One top-level value of a raw result (model_id, tokenizer_id, request_rate), or None."""
-    import json
-
     try:
         doc = json.loads(raw.decode("utf-8", "replace"))
     except ValueError:
