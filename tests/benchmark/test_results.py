@@ -69,3 +69,9 @@ def test_flat_figures_use_vllms_key_names_and_leave_out_the_unreported():
     flat = flat_figures(parse_result(fixture("benchmark-serving-2025-05.json")))
     assert flat["median_ttft_ms"] == pytest.approx(52.999333499883505)
     assert "median_e2el_ms" not in flat
+
+
+def test_every_result_file_names_its_source():
+    sources = (FIXTURES / "SOURCES.md").read_text()
+    assert sorted(p.name for p in FIXTURES.glob("*.json")) == sorted(
+        name for name in (p.name for p in FIXTURES.glob("*.json")) if f"`{name}`" in sources)

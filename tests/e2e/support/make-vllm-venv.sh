@@ -3,7 +3,8 @@
 # `ascend-doctor bench --python`: the same wheels, pins and removals as the stand-in image
 # (../standin/Dockerfile), installed offline from the wheel cache build-standin-image.sh fills.
 #
-# Idempotent: when the venv already imports vllm it is left as it is.
+# Idempotent: a venv whose last install of the same requirement completed (its stamp file, written
+# after the import check) is left as it is.
 #
 # Environment:
 #   ASCEND_DOCTOR_VLLM_VENV   where to create it   (default /opt/ascend-doctor-vllm-venv)
@@ -25,8 +26,9 @@ say() { printf 'make-vllm-venv: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 started=$SECONDS
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import vllm.entrypoints.cli.main' >/dev/null 2>&1; then
-    say "$VENV already has vllm; nothing to do ($((SECONDS - started)) s)"
+STAMP=$VENV/.ascend-doctor-complete
+if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VLLM_REQUIREMENT" ]; then
+    say "$VENV already has $VLLM_REQUIREMENT; nothing to do"
     echo "$VENV/bin/python"
     exit 0
 fi
@@ -42,5 +44,6 @@ timeout 1800 "$VENV/bin/pip" install --quiet --no-cache-dir --no-index --disable
 "$VENV/bin/pip" uninstall --quiet -y --disable-pip-version-check torchvision torchaudio torchcodec triton >&2
 "$VENV/bin/python" -c 'import vllm.entrypoints.cli.main' >/dev/null 2>&1 \
     || die "$VENV was created but does not import vllm"
+printf '%s' "$VLLM_REQUIREMENT" >"$STAMP"
 say "done in $((SECONDS - started)) s"
 echo "$VENV/bin/python"
