@@ -201,6 +201,45 @@ def _add_monitoring(sub) -> None:
                           "watch interval)")
 
 
+def percentage(text: str) -> float:
+    try:
+        value = float(text) if text.strip().isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 1000):
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a percentage from 0 to 1000")
+    return value
+
+
+def _add_bench(sub) -> None:
+    bench = sub.add_parser("bench", help="measure a vLLM service with vLLM's own serving benchmark, gate on a baseline")
+    bench.add_argument("--url", help="the service, e.g. http://127.0.0.1:8000")
+    bench.add_argument("--model", help="the served model name")
+    runner = bench.add_mutually_exclusive_group()
+    runner.add_argument("--container", metavar="NAME", help="run the benchmark in the service's container (docker exec)")
+    runner.add_argument("--python", metavar="PY", help="run the benchmark with this Python, which has vLLM")
+    bench.add_argument("--container-url", metavar="URL",
+                       help="the service's URL inside the container (default: found from its published ports)")
+    bench.add_argument("--tokenizer", metavar="PATH", help="the tokenizer (default: the model path /v1/models reports)")
+    bench.add_argument("--dataset", nargs="+", metavar="NAME", help="`random` (default) or `sharegpt FILE`")
+    bench.add_argument("--input-len", type=int, metavar="N", help="prompt tokens, random dataset (1024)")
+    bench.add_argument("--output-len", type=int, metavar="N", help="tokens generated per request (128)")
+    bench.add_argument("--num-prompts", type=int, metavar="N", help="requests per concurrency level (100)")
+    bench.add_argument("--concurrency", metavar="LIST", help="requests in flight, one run per level: 1,4,16 (1)")
+    bench.add_argument("--request-rate", metavar="R", help="requests per second, or inf (default: all at once)")
+    bench.add_argument("--baseline", metavar="FILE", help="an earlier bench.json, or a JSON object of figures")
+    bench.add_argument("--max-regression", type=percentage, default=10.0, metavar="PCT",
+                       help="how much worse than the baseline a figure may be, in percent (10)")
+    bench.add_argument("--out", metavar="DIR", help="the results folder "
+                       "(default ./ascend-doctor-results/MODEL/UTC-TIME)")
+    bench.add_argument("--force", action="store_true", help="write into DIR even if it holds a bench.json")
+    bench.add_argument("--result-file", action="append", metavar="RAW.json",
+                       help="read a result vLLM's benchmark wrote instead of running it (repeatable: one per level)")
+    bench.add_argument("--timeout", type=positive_seconds, default=3600.0,
+                       help="seconds each benchmark run (one level) may take (3600)")
+    bench.add_argument("--json", action="store_true", help="print bench.json (ascend-doctor-bench/1) instead of the table")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -237,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a file holding the API key (its first line, or a VLLM_API_KEY= line)")
     smoke.add_argument("--json", action="store_true")
 
+    _add_bench(sub)
     _add_fleet(sub)
     _add_monitoring(sub)
     _add_results(sub)

@@ -16,6 +16,7 @@ COMMANDS = {
     "bundle": ("doctor.commands.bundle", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
     "results": ("doctor.commands.results", "run"),
+    "bench": ("doctor.commands.bench", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "watch": ("doctor.commands.watch", "run"),
     "npd-status": ("doctor.commands.npd_status", "run"),

@@ -4,7 +4,8 @@ tests/fixtures/index.json is the corpus index, copied byte for byte: one entry p
 with its ``category/name.txt`` path and sha256. The ``docker`` folder holds captures made
 by this project, not corpus files: they are not indexed, only their metadata is checked.
 The ``upstream`` folder holds other repositories' files as tools/compat_gen read them, described
-by their own SOURCES.json (tests/test_compat_gen.py checks it).
+by their own SOURCES.json (tests/test_compat_gen.py checks it). The ``vllm_bench`` folder holds
+result files of vLLM's serving benchmark, described by its SOURCES.md (tests/benchmark checks it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.support import golden
 CORPUS_CATEGORIES = ("npu-smi-info", "npu-smi-t", "version-files", "hccn", "dev-listing", "collect-env")
 PROJECT_CAPTURES = "docker"
 UPSTREAM_RECORDS = "upstream"
+BENCH_RESULTS = "vllm_bench"
 
 INDEX = json.loads((golden.FIXTURES / "index.json").read_text(encoding="utf-8"))
 INDEXED = {entry["file"]: entry for entry in INDEX}
@@ -51,7 +53,7 @@ def test_index_lists_each_sample_once_under_its_category() -> None:
 
 def test_fixture_folders_are_corpus_categories_or_project_captures() -> None:
     folders = {path.name for path in golden.FIXTURES.iterdir() if path.is_dir()}
-    assert folders == {*CORPUS_CATEGORIES, PROJECT_CAPTURES, UPSTREAM_RECORDS}
+    assert folders == {*CORPUS_CATEGORIES, PROJECT_CAPTURES, UPSTREAM_RECORDS, BENCH_RESULTS}
 
 
 def test_the_corpus_fixtures_are_exactly_the_indexed_files() -> None:
