@@ -75,8 +75,9 @@ def _bench_mapping(settings: dict) -> dict:
     """A recipe's settings as BenchSettings takes them: no source note, null meaning vLLM's default, and no
     concurrency levels meaning no cap (at most every prompt in flight)."""
     mapping = {key: value for key, value in settings.items() if key != "source" and value is not None}
-    if not mapping.get("concurrency"):
-        mapping["concurrency"] = [int(mapping.get("num_prompts", 100))]
+    prompts = mapping.get("num_prompts", 100)
+    if not mapping.get("concurrency") and isinstance(prompts, int) and not isinstance(prompts, bool):
+        mapping["concurrency"] = [prompts]
     return mapping
 
 
