@@ -88,7 +88,34 @@ def _served_path(service: dict) -> str:
     return argv[at + 2]
 
 
+def evaluate_verdict(run):
+    """One line on what `ascend-doctor bench|eval --json` decided, from its document when it printed one."""
+    import json
+
+    run = dict(run)
+    try:
+        document = json.loads(run.get("stdout") or "")
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        said = _gate_words(document.get("gate")) + [str(e) for e in document.get("errors") or []]
+        if said:
+            return "; ".join(said)[:1000]
+    tail = (run.get("stderr") or "").strip().splitlines()
+    return tail[-1][:1000] if tail else f"exit {run.get('rc')}"
+
+
+def _gate_words(gate) -> list:
+    if not isinstance(gate, dict) or gate.get("passed") is not False:
+        return []
+    if "regressions" in gate:
+        return [f"{r.get('figure')} at concurrency {r.get('concurrency')}: {r.get('measured')} against baseline "
+                f"{r.get('baseline')} ({r.get('change_pct')}%)" for r in gate["regressions"] if isinstance(r, dict)]
+    return [f"measured below the floor {gate.get('floor')} (baseline {gate.get('baseline')}, "
+            f"tolerance {gate.get('tolerance')})"]
+
+
 class FilterModule:
     def filters(self):
         return {"npu_holders": npu_holders, "service_definition": service_definition,
-                "vllm_bench_plan": vllm_bench_plan}
+                "vllm_bench_plan": vllm_bench_plan, "evaluate_verdict": evaluate_verdict}

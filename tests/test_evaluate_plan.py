@@ -67,3 +67,18 @@ def test_a_wrong_setting_stops_with_the_service_and_the_key(bad, said):
     with pytest.raises(AnsibleFilterError) as refused:
         filters().vllm_bench_plan(rendered(), bad)
     assert "benchmark settings of qwen" in str(refused.value) and said in str(refused.value)
+
+
+def test_the_verdict_names_what_failed_from_the_document():
+    import json
+
+    verdict = filters().evaluate_verdict
+    bench = {"gate": {"passed": False, "regressions": [{"concurrency": 4, "figure": "output_throughput",
+                                                          "baseline": 400, "measured": 300, "change_pct": -25.0}]}}
+    assert verdict({"rc": 1, "stdout": json.dumps(bench)}) == (
+        "output_throughput at concurrency 4: 300 against baseline 400 (-25.0%)")
+    accuracy = {"gate": {"passed": False, "floor": 0.5225, "baseline": 0.55, "tolerance": 0.05}, "errors": []}
+    assert "below the floor 0.5225" in verdict({"rc": 1, "stdout": json.dumps(accuracy)})
+    assert verdict({"rc": 2, "stdout": "", "stderr": "ascend-doctor: error: no such file\n"}) == (
+        "ascend-doctor: error: no such file")
+    assert verdict({"rc": 3, "stdout": json.dumps({"gate": None, "errors": ["level 2 died"]})}) == "level 2 died"
