@@ -15,6 +15,7 @@ COMMANDS = {
     "diagnose": ("doctor.commands.diagnose", "run"),
     "bundle": ("doctor.commands.bundle", "run"),
     "smoke": ("doctor.commands.smoke", "run"),
+    "eval": ("doctor.commands.eval", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "list-checks": ("doctor.commands.reference", "list_checks"),
     "list-recipes": ("doctor.commands.reference", "list_recipes"),
