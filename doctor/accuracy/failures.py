@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 PIP_LINE = "pip install 'ascend-doctor[eval]'"
 
-_MISSING_TASK = re.compile(r"Tasks not found: (.+)")
+_MISSING_TASK = re.compile(r"^\w*Error: Tasks not found: (.+)$", re.M)     # the exception, not its source line
 _LOST = "lm-eval lost the service at {url}: "
 # (what the log says, what we say, whether the user's input is at fault: exit 2 rather than 3)
 _RULES = (
@@ -30,6 +30,7 @@ _RULES = (
 class Failure:
     message: str
     bad_input: bool = False     # the task or the install the user chose, not the service
+    known: bool = True          # recognised: the message says it all, no need to quote the log
 
 
 def reason(tail: list[str], returncode: int | None, task: str, url: str) -> Failure:
@@ -43,4 +44,4 @@ def reason(tail: list[str], returncode: int | None, task: str, url: str) -> Fail
         if needle in text:
             return Failure(message.format(task=task, url=url), bad_input)
     last = tail[-1] if tail else "(it printed nothing)"
-    return Failure(f"lm-eval exited with status {returncode}: {last}")
+    return Failure(f"lm-eval exited with status {returncode}: {last}", known=False)

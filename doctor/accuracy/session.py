@@ -46,7 +46,7 @@ def _settle(record: document.Record, plan, outcome: runner.Outcome, log_path: st
     if not outcome.ok:
         failure = failures.reason(tail, outcome.returncode, plan.run.task, plan.run.url)
         return _failed(record, failure.message, ExitStatus.USAGE if failure.bad_input else ExitStatus.UNDECIDED,
-                       tail)
+                       () if failure.known else tail)
     return _read_results(record, plan)
 
 

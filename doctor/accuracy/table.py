@@ -44,7 +44,7 @@ def _cells(record: Record) -> list[str]:
 
 
 def _notes(record: Record) -> list[str]:
-    notes = [f"error: {error}" for error in record.errors]
+    notes = []      # the errors went to stderr as they happened
     if record.gate is not None and record.result is not None and (record.gate.beyond_band or not record.gate.passed):
         notes.append(record.gate.sentence(record.result.task, record.result.metric))
     if record.gate is not None:
