@@ -116,6 +116,7 @@ def write(record: Record, directory: str) -> str:
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(staging, 0o644)        # mkstemp's 0600 would hide the report from the team reading it
         os.replace(staging, path)
     except BaseException:
         _remove_quietly(staging)
