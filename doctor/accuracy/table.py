@@ -35,7 +35,7 @@ def render(record: Record, console) -> None:
     table.add_row("verdict", Text(word, style=STYLES.get(word, "")))
     console.print(table)
     for line in _notes(record):
-        console.print(Text(printable(line)))
+        console.print(Text(printable(line)), soft_wrap=True)     # a path cut in two cannot be pasted
 
 
 def rows(record: Record) -> list[tuple[str, str]]:
