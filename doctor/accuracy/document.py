@@ -80,16 +80,22 @@ def default_directory(model: str, now: float) -> str:
     return os.path.join(DEFAULT_ROOT, safe, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)))
 
 
-def prepare(directory: str, force: bool) -> None:
-    """Make the folder; one holding an eval.json is refused, or with --force cleared of what a run writes."""
+def refuse_taken(directory: str, force: bool) -> None:
+    """A UsageError for a folder that cannot take this run: checked before anything is run."""
     shown = shortened(directory)
     if os.path.lexists(directory) and not os.path.isdir(directory):
         raise UsageError(f"--out {shown} exists and is not a directory")
+    if os.path.lexists(os.path.join(directory, DOCUMENT)) and not force:
+        raise UsageError(f"--out {shown} already holds an eval.json; choose another folder, or pass --force "
+                         "to replace that run")
+
+
+def prepare(directory: str, force: bool) -> None:
+    """Make the folder; with --force, clear it of what an earlier run wrote (and only that)."""
+    refuse_taken(directory, force)
     if os.path.lexists(os.path.join(directory, DOCUMENT)):
-        if not force:
-            raise UsageError(f"--out {shown} already holds an eval.json; choose another folder, or pass --force "
-                             "to replace that run")
         _clear(directory)
+    shown = shortened(directory)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as exc:

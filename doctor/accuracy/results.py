@@ -48,10 +48,12 @@ class Results:
         return version if isinstance(version, str) else None
 
 
-def newest_file(output_path: str) -> str | None:
-    """The results file lm-eval wrote under `output_path` (in <model>/, or there itself), newest first."""
+def newest_file(output_path: str, since: float = 0.0) -> str | None:
+    """The newest results file lm-eval wrote under `output_path` (in <model>/, or there itself) since
+    `since` (a time.time()): one an earlier run left in the folder is not this run's."""
     found = glob.glob(os.path.join(glob.escape(output_path), "*", "results_*.json"))
     found += glob.glob(os.path.join(glob.escape(output_path), "results_*.json"))
+    found = [path for path in found if os.path.getmtime(path) >= since]
     return max(found, key=os.path.getmtime) if found else None
 
 

@@ -51,7 +51,7 @@ def _settle(record: document.Record, plan, outcome: runner.Outcome, log_path: st
 
 
 def _read_results(record: document.Record, plan) -> int:
-    path = results.newest_file(plan.run.output_path)
+    path = results.newest_file(plan.run.output_path, since=record.started - 1)
     if path is None:
         return _failed(record, f"lm-eval exited 0 but wrote no results_*.json under {plan.run.output_path}",
                        ExitStatus.UNDECIDED)
@@ -108,6 +108,3 @@ def _finish(record: document.Record, directory: str, runtime) -> None:
         runtime.log(f"cannot write {record.files['eval']}: {exc.strerror or exc}")
         record.files.pop("eval", None)
 
-
-def exit_status(record: document.Record) -> int:
-    return record.exit_status

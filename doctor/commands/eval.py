@@ -109,8 +109,7 @@ def _model_arg(value: str, flag: str) -> str:
 def run(args, runtime: Runtime) -> int:
     started = time.time()
     plan = plan_from(args, runtime, started)
-    if os.path.lexists(os.path.join(plan.directory, document.DOCUMENT)) and not args.force:
-        document.prepare(plan.directory, force=False)       # refuses, before anything is run
+    document.refuse_taken(plan.directory, args.force)
     version = lm_eval_python.installed_version(plan.run.python)
     listing = service.served_models(plan.run.url, plan.api_key)
     if listing.error:
@@ -122,7 +121,7 @@ def run(args, runtime: Runtime) -> int:
     from doctor.accuracy import session
 
     record = session.measure(plan, version, started, runtime)
-    status = runtime.decide(session.exit_status(record))
+    status = runtime.decide(record.exit_status)
     _show(record, args.json, runtime)
     return status
 

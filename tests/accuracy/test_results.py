@@ -1,6 +1,7 @@
 """lm-eval's results files, real ones captured here (tests/fixtures/lm_eval) and broken ones."""
 
 import json
+import os
 
 import pytest
 
@@ -85,3 +86,5 @@ def test_the_newest_results_file_under_the_output_path(tmp_path):
     path = tmp_path / "Qwen__Qwen3-8B" / "results_2026-01-01T00-00-00.json"
     path.write_text("{}")
     assert results.newest_file(str(tmp_path)) == str(path)
+    os.utime(path, (1000, 1000))        # left by an earlier run
+    assert results.newest_file(str(tmp_path), since=2000) is None
