@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from doctor.accuracy import baselines, document, lm_eval_python, service, tasks
 from doctor.accuracy.gate import Baseline
@@ -39,12 +39,12 @@ def plan_from(args, runtime: Runtime, now: float) -> Plan:
     task = _task(args.task, baseline)
     include = _include_path(args.include_path, task)
     directory = os.path.abspath(args.out or document.default_directory(model, now))
-    num_fewshot = args.num_fewshot if args.num_fewshot is not None else (baseline and baseline.num_fewshot)
+    num_fewshot = args.num_fewshot if args.num_fewshot is not None else getattr(baseline, "num_fewshot", None)
     run = Invocation(python=args.lm_eval_python or sys.executable, url=url, model=_model_arg(model, "--model"),
                      task=_model_arg(task, "--task"), output_path=os.path.join(directory, document.LM_EVAL_DIR),
                      include_path=include, limit=args.limit, num_fewshot=num_fewshot, concurrency=args.concurrency,
                      log_samples=args.log_samples)
-    return Plan(run, api_key_from(args, runtime), baseline, args.metric or (baseline and baseline.metric),
+    return Plan(run, api_key_from(args, runtime), baseline, args.metric or getattr(baseline, "metric", None),
                 directory, args.offline or (include is not None and args.include_path is None), args.timeout)
 
 
@@ -60,8 +60,6 @@ def _recipe(name: str | None):
 
 
 def _baseline(args, recipe, runtime: Runtime) -> Baseline | None:
-    from dataclasses import replace
-
     from doctor.inputs import read_input
 
     if args.baseline is not None:
