@@ -240,6 +240,61 @@ def _add_bench(sub) -> None:
     bench.add_argument("--json", action="store_true", help="print bench.json (ascend-doctor-bench/1) instead of the table")
 
 
+def whole_number(text: str) -> int:
+    """0 or more (--num-fewshot 0 is a real choice)."""
+    value = _ascii_int(text)
+    if value is None or value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a whole number from 0 to {MAX_COUNT}")
+    return value
+
+
+def sample_limit(text: str) -> int:
+    value = _ascii_int(text)
+    if value is None or not 1 <= value <= 10**9:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a number of samples from 1 up")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text) if text.strip().isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a relative tolerance from 0 up to 1 (0.05 is 5 %)")
+    return value
+
+
+def _add_eval(sub) -> None:
+    ev = sub.add_parser("eval", help="run lm-eval against the service and gate on a baseline "
+                        "(pip install 'ascend-doctor[eval]')")
+    ev.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")
+    ev.add_argument("--model", help="the served model name (default: the recipe's)")
+    ev.add_argument("--task", help="an lm-eval generate_until task, e.g. gsm8k, or adoc_arith (bundled, offline)")
+    ev.add_argument("--include-path", metavar="DIR", help="a folder of your own lm-eval task files")
+    ev.add_argument("--limit", type=sample_limit, metavar="N", help="only the first N samples (a quick look)")
+    ev.add_argument("--num-fewshot", type=whole_number, metavar="N", help="examples in each prompt")
+    ev.add_argument("--concurrency", type=positive_int, default=1, metavar="N", help="requests at once (1)")
+    ev.add_argument("--recipe", help="take the task, metric and baseline published for the recipe's model")
+    ev.add_argument("--baseline", metavar="VALUE|FILE", help="a figure, an earlier eval.json, or "
+                    '{"task", "metric", "value", "tolerance"} to gate on')
+    ev.add_argument("--metric", help="which figure to report and gate, e.g. exact_match,strict-match")
+    ev.add_argument("--tolerance", type=fraction, metavar="REL", help="relative loss allowed (0.05)")
+    ev.add_argument("--out", metavar="DIR", help="where to write eval.json and lm-eval's output "
+                    "(./ascend-doctor-results/MODEL/TIME)")
+    ev.add_argument("--force", action="store_true", help="replace a run already written to --out")
+    ev.add_argument("--timeout", type=positive_seconds, default=4 * 3600.0,
+                    help="seconds lm-eval may run before it is stopped (14400)")
+    ev.add_argument("--offline", action="store_true", help="keep lm-eval off the dataset and model hubs "
+                    "(implied for the bundled tasks)")
+    ev.add_argument("--log-samples", action="store_true", help="keep every prompt and answer under --out")
+    ev.add_argument("--lm-eval-python", metavar="PY", help="the Python that has lm_eval (this one)")
+    ev.add_argument("--api-key-env", metavar="VAR", help="the environment variable holding the API key")
+    ev.add_argument("--api-key-file", metavar="FILE",
+                    help="a file holding the API key (its first line, or a VLLM_API_KEY= line)")
+    ev.add_argument("--json", action="store_true", help="print eval.json's document (ascend-doctor-eval/1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="ascend-doctor", description="Checks an Ascend NPU host for vLLM.")
     parser.add_argument("--version", action="version", version=f"ascend-doctor {__version__}")
@@ -277,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--json", action="store_true")
 
     _add_bench(sub)
+    _add_eval(sub)
     _add_fleet(sub)
     _add_monitoring(sub)
     _add_results(sub)

@@ -17,6 +17,7 @@ COMMANDS = {
     "smoke": ("doctor.commands.smoke", "run"),
     "results": ("doctor.commands.results", "run"),
     "bench": ("doctor.commands.bench", "run"),
+    "eval": ("doctor.commands.eval", "run"),
     "fleet": ("doctor.commands.fleet", "run"),
     "watch": ("doctor.commands.watch", "run"),
     "npd-status": ("doctor.commands.npd_status", "run"),

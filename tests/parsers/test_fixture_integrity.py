@@ -6,6 +6,8 @@ by this project, not corpus files: they are not indexed, only their metadata is 
 The ``upstream`` folder holds other repositories' files as tools/compat_gen read them, described
 by their own SOURCES.json (tests/test_compat_gen.py checks it). The ``vllm_bench`` folder holds
 result files of vLLM's serving benchmark, described by its SOURCES.md (tests/benchmark checks it).
+The ``lm_eval`` folder holds results files lm-eval wrote in this project's runs, each named in its
+SOURCES.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ CORPUS_CATEGORIES = ("npu-smi-info", "npu-smi-t", "version-files", "hccn", "dev-
 PROJECT_CAPTURES = "docker"
 UPSTREAM_RECORDS = "upstream"
 BENCH_RESULTS = "vllm_bench"
+LM_EVAL_RESULTS = "lm_eval"
 
 INDEX = json.loads((golden.FIXTURES / "index.json").read_text(encoding="utf-8"))
 INDEXED = {entry["file"]: entry for entry in INDEX}
@@ -53,7 +56,14 @@ def test_index_lists_each_sample_once_under_its_category() -> None:
 
 def test_fixture_folders_are_corpus_categories_or_project_captures() -> None:
     folders = {path.name for path in golden.FIXTURES.iterdir() if path.is_dir()}
-    assert folders == {*CORPUS_CATEGORIES, PROJECT_CAPTURES, UPSTREAM_RECORDS, BENCH_RESULTS}
+    assert folders == {*CORPUS_CATEGORIES, PROJECT_CAPTURES, UPSTREAM_RECORDS, BENCH_RESULTS, LM_EVAL_RESULTS}
+
+
+def test_each_lm_eval_results_file_is_named_in_its_sources() -> None:
+    folder = golden.FIXTURES / LM_EVAL_RESULTS
+    sources = (folder / "SOURCES.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in folder.iterdir() if p.name != "SOURCES.md")
+    assert files and all(f"| {name} |" in sources for name in files), files
 
 
 def test_the_corpus_fixtures_are_exactly_the_indexed_files() -> None:
