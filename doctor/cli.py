@@ -58,13 +58,19 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_seconds(text: str) -> float:
-    """A finite number of seconds above 0 and at most a day: nan, inf and 1e400 are refused."""
+def _ascii_float(text: str) -> float:
+    """The number written in ASCII, or nan; callers refuse nan (and inf) by their range checks."""
     try:
         value = float(text) if text.strip().isascii() else math.nan
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+    return value if math.isfinite(value) else math.nan
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0 and at most a day: nan, inf and 1e400 are refused."""
+    value = _ascii_float(text)
+    if not 0 < value <= MAX_SECONDS:
         raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a number of seconds above 0 "
                                          f"and at most {MAX_SECONDS}")
     return value
@@ -202,11 +208,8 @@ def _add_monitoring(sub) -> None:
 
 
 def percentage(text: str) -> float:
-    try:
-        value = float(text) if text.strip().isascii() else math.nan
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 <= value <= 1000):
+    value = _ascii_float(text)
+    if not 0 <= value <= 1000:
         raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a percentage from 0 to 1000")
     return value
 
@@ -256,10 +259,7 @@ def sample_limit(text: str) -> int:
 
 
 def fraction(text: str) -> float:
-    try:
-        value = float(text) if text.strip().isascii() else math.nan
-    except ValueError:
-        value = math.nan
+    value = _ascii_float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"'{_shown(text)}' is not a relative tolerance from 0 up to 1 (0.05 is 5 %)")
     return value
