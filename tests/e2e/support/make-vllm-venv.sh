@@ -4,7 +4,8 @@
 # (../standin/Dockerfile), installed offline from the wheel cache build-standin-image.sh fills.
 #
 # Idempotent: a venv whose last install of the same requirement completed (its stamp file, written
-# after the import check) is left as it is.
+# after the import check) is left as it is. While it builds, VENV.building holds its pid, so a test
+# that needs the venv can wait for it (.ci/run builds it while the first tests run).
 #
 # Environment:
 #   ASCEND_DOCTOR_VLLM_VENV   where to create it   (default /opt/ascend-doctor-vllm-venv)
@@ -34,6 +35,9 @@ if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VLLM_REQUIRE
 fi
 [ -f "$WHEELS/.complete" ] || die "no wheel cache at $WHEELS (run tests/e2e/support/build-standin-image.sh first)"
 
+BUILDING=$VENV.building
+echo $$ >"$BUILDING"
+trap 'rm -f "$BUILDING"' EXIT
 say "creating $VENV with $VLLM_REQUIREMENT from $WHEELS (offline)"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
