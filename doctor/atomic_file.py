@@ -29,7 +29,7 @@ def write_atomically(path: str, text: str, mode: int = 0o644) -> None:
     except BaseException:
         _remove(temp)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def _remove(path: str) -> None:
@@ -39,7 +39,7 @@ def _remove(path: str) -> None:
         pass
 
 
-def _fsync_directory(path: str) -> None:
+def fsync_directory(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

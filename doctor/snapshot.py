@@ -14,6 +14,7 @@ import shutil
 import tempfile
 
 from doctor import bounded
+from doctor.atomic_file import fsync_directory
 from doctor.evidence import DOCUMENT_SCHEMA, OK, REFUSED, STATUSES, TOO_LARGE, Evidence, Observation
 from doctor.printable import printable_line
 from doctor.redact import redact_observation, redact_structure
@@ -58,7 +59,7 @@ def write(evidence: Evidence, directory: str, force: bool = False) -> str:
     try:
         _fill(evidence, staging)
         _swap_in(staging, target)
-        _fsync_dir(parent)
+        fsync_directory(parent)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise SnapshotError(f"cannot write the snapshot to {directory}: {exc.strerror or exc}") from exc
@@ -126,7 +127,7 @@ def _fill(evidence: Evidence, staging: str) -> None:
         items.append(obs.to_manifest(name))
     manifest = {"schema": SCHEMA, "meta": redact_structure(evidence.meta), "items": items}
     _write_synced(os.path.join(staging, MANIFEST), json.dumps(manifest, indent=1, sort_keys=True))
-    _fsync_dir(staging)
+    fsync_directory(staging)
 
 
 def _write_synced(path: str, text: str) -> None:
@@ -134,14 +135,6 @@ def _write_synced(path: str, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read(directory: str, redact: bool = True) -> Evidence:

@@ -28,7 +28,9 @@ def run(args, runtime: Runtime) -> int:
     from doctor.commands.check import metrics_target
 
     metrics_format = metrics_target(args)
-    _check_cache_path(args.cache)
+    from doctor.metrics.output import check_target
+
+    check_target(args.cache, "--cache")
     with _Lock(args.cache):
         signal.signal(signal.SIGTERM, _stop)
         try:
@@ -84,14 +86,6 @@ def _publish(args, runtime: Runtime, metrics_format: str | None, report, evidenc
         from doctor.metrics.samples import HostRun
 
         write_metrics(args.metrics_file, metrics_format, [HostRun(None, report, evidence)], runtime)
-
-
-def _check_cache_path(path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"--cache {path}: the directory {directory} does not exist")
-    if os.path.isdir(path):
-        raise UsageError(f"--cache {path} is a directory; give a file name in it")
 
 
 def _stop(signum, frame) -> None:

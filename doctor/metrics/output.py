@@ -30,13 +30,13 @@ def format_of(path: str, asked: str | None) -> str:
     return chosen
 
 
-def check_target(path: str) -> None:
+def check_target(path: str, option: str = "--metrics-file") -> None:
     """Refuse early what cannot be written at all, before the probes run."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"--metrics-file {path}: the directory {directory} does not exist")
+        raise UsageError(f"{option} {path}: the directory {directory} does not exist")
     if os.path.isdir(path):
-        raise UsageError(f"--metrics-file {path} is a directory; give a file name in it")
+        raise UsageError(f"{option} {path} is a directory; give a file name in it")
 
 
 def write_metrics(path: str, chosen: str, runs, runtime, fleet_findings=(), fleet: bool = False) -> None:
